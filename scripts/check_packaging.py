@@ -1,0 +1,249 @@
+"""Build every distribution's wheel and prove that each one stands alone.
+
+What it checks (and why):
+
+1. No file is shipped by two wheels, only the meta-package ships
+   ``aiohttp/__init__.py`` and only aiohttp-streams ships ``aiohttp/py.typed``:
+   two wheels writing the same path clobber each other on install and break
+   on uninstall.
+2. Each component installed alone into a fresh virtual environment, from the
+   wheels only (``--no-index``: our names must never come from a package
+   index, where ``aiohttp`` is somebody else's project), can import exactly
+   its own modules and those of the components it declares, and nothing
+   else; ``aiohttp`` is then a namespace package. Its test suite
+   (``tests/<component>``) runs there, against the installed wheel.
+3. The meta-package installs every component and owns ``aiohttp/__init__``;
+   uninstalling it leaves the components importable.
+
+Run it with ``hatch run packaging:check`` (or plain ``python
+scripts/check_packaging.py``): it needs ``uv`` on PATH (Hatch brings it) and
+reaches the package index only for third-party dependencies and test tools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ROOT / "packages"
+META = "aiohttp"
+TEST_TOOLS = ["pytest>=8.3", "pytest-asyncio>=1.0", "hypothesis>=6.100"]
+
+
+@dataclass
+class Wheel:
+    name: str
+    path: Path
+    files: list[str]
+    #: Our distributions it requires directly.
+    internal: list[str] = field(default_factory=list)
+    #: Third-party requirements, as written.
+    external: list[str] = field(default_factory=list)
+
+    @property
+    def modules(self) -> list[str]:
+        """The ``aiohttp.X`` modules the wheel ships."""
+        found = []
+        for name in self.files:
+            match = re.fullmatch(r"aiohttp/(\w+)\.py", name)
+            if match and match.group(1) != "__init__":
+                found.append(f"aiohttp.{match.group(1)}")
+        return sorted(found)
+
+
+def run(*cmd: str | Path, cwd: Path | None = None) -> str:
+    shown = ("<script>" if "\n" in str(c) else str(c) for c in cmd)
+    print("$", " ".join(shown), flush=True)
+    result = subprocess.run([str(c) for c in cmd], cwd=cwd, text=True,
+                            capture_output=True, check=False)
+    if result.returncode:
+        print(result.stdout, result.stderr, sep="\n")
+        raise SystemExit(f"command failed with exit code {result.returncode}")
+    return result.stdout
+
+
+def distribution_names() -> list[str]:
+    return sorted(p.name for p in PACKAGES.iterdir() if (p / "pyproject.toml").is_file())
+
+
+def build_wheels(dist: Path) -> dict[str, Wheel]:
+    names = distribution_names()
+    for name in names:
+        run("uv", "build", "--quiet", "--wheel", "--out-dir", dist, PACKAGES / name)
+    wheels: dict[str, Wheel] = {}
+    for path in sorted(dist.glob("*.whl")):
+        with zipfile.ZipFile(path) as archive:
+            files = archive.namelist()
+            metadata = next(f for f in files if f.endswith(".dist-info/METADATA"))
+            text = archive.read(metadata).decode()
+        name = re.search(r"^Name: (.+)$", text, re.M).group(1).strip()  # type: ignore[union-attr]
+        wheel = Wheel(name, path, [f for f in files if ".dist-info/" not in f])
+        for req in re.findall(r"^Requires-Dist: (.+)$", text, re.M):
+            if "extra ==" in req:
+                continue
+            req_name = re.match(r"[A-Za-z0-9._-]+", req).group(0)  # type: ignore[union-attr]
+            (wheel.internal if req_name in names else wheel.external).append(
+                req_name if req_name in names else req)
+        wheels[name] = wheel
+    missing = set(names) - set(wheels)
+    if missing:
+        raise SystemExit(f"no wheel built for {sorted(missing)}")
+    return wheels
+
+
+def check_file_ownership(wheels: dict[str, Wheel]) -> None:
+    owners: dict[str, list[str]] = {}
+    for wheel in wheels.values():
+        for name in wheel.files:
+            owners.setdefault(name, []).append(wheel.name)
+    shared = {name: who for name, who in owners.items() if len(who) > 1}
+    if shared:
+        raise SystemExit(f"files shipped by more than one wheel: {shared}")
+    expected = {"aiohttp/__init__.py": [META], "aiohttp/py.typed": ["aiohttp-streams"]}
+    for name, who in expected.items():
+        if owners.get(name) != who:
+            raise SystemExit(f"{name} must be shipped by {who} alone, not by {owners.get(name)}")
+    print("file ownership: every file has one owner;",
+          "aiohttp/__init__.py only in the meta-package, py.typed only in aiohttp-streams")
+
+
+def closure(name: str, wheels: dict[str, Wheel]) -> set[str]:
+    """``name`` and every component it requires, transitively."""
+    seen = {name}
+    todo = [name]
+    while todo:
+        for dep in wheels[todo.pop()].internal:
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
+
+
+def make_venv(where: Path, wheels: dict[str, Wheel], names: set[str], dist: Path,
+              extra: list[str]) -> Path:
+    python = where / "bin" / "python"
+    run("uv", "venv", "--quiet", "--python", sys.executable, where)
+    external = sorted({req for n in names for req in wheels[n].external} | set(extra))
+    if external:
+        run("uv", "pip", "install", "--quiet", "--python", python, *external)
+    return python
+
+
+def probe(python: Path, modules: list[str]) -> dict[str, object]:
+    """Import each module in ``python``; report where aiohttp and each module come from."""
+    code = (
+        "import importlib, json, sys\n"
+        "import aiohttp\n"
+        "out = {'aiohttp_file': aiohttp.__file__, 'modules': {}}\n"
+        f"for name in {modules!r}:\n"
+        "    try:\n"
+        "        out['modules'][name] = importlib.import_module(name).__file__\n"
+        "    except ModuleNotFoundError:\n"
+        "        out['modules'][name] = None\n"
+        "print(json.dumps(out))\n"
+    )
+    result: dict[str, object] = json.loads(run(python, "-c", code, cwd=python.parent).splitlines()[-1])
+    return result
+
+
+def check_alone(name: str, wheels: dict[str, Wheel], dist: Path, work: Path) -> None:
+    names = closure(name, wheels)
+    tests = ROOT / "tests" / name.removeprefix("aiohttp-")
+    has_tests = any(tests.glob("test_*.py"))
+    venv = work / f"venv-{name}"
+    python = make_venv(venv, wheels, names, dist, TEST_TOOLS if has_tests else [])
+    run("uv", "pip", "install", "--quiet", "--python", python, "--no-index",
+        "--find-links", dist, name)
+
+    installed = {d["name"] for d in json.loads(
+        run("uv", "pip", "list", "--python", python, "--format", "json"))}
+    ours = {n for n in wheels if n in installed}
+    if ours != names:
+        raise SystemExit(f"{name} alone installed {sorted(ours)}, expected {sorted(names)}")
+
+    everything = sorted({m for w in wheels.values() for m in w.modules})
+    report = probe(python, everything)
+    if report["aiohttp_file"] is not None:
+        raise SystemExit(f"{name} alone: aiohttp is not a namespace package ({report})")
+    expected = {m for n in names for m in wheels[n].modules}
+    modules = report["modules"]
+    assert isinstance(modules, dict)
+    for module, location in modules.items():
+        if (location is not None) != (module in expected):
+            raise SystemExit(f"{name} alone: {module} importable={location is not None}, "
+                             f"expected {module in expected}")
+        if location is not None and not str(location).startswith(str(venv)):
+            raise SystemExit(f"{name} alone: {module} was imported from {location}, "
+                             "not from the installed wheel")
+    print(f"{name} alone: installs {sorted(names)}; imports {sorted(expected) or 'nothing'};"
+          " aiohttp is a namespace")
+
+    if has_tests:
+        # The venv's pytest script does not put the working directory on
+        # sys.path, and --import-mode=importlib (pyproject.toml) keeps the
+        # test tree off it, so `aiohttp` can only come from the wheel.
+        out = run(venv / "bin" / "pytest", "-q", "-p", "no:cacheprovider", tests, cwd=ROOT)
+        print(f"{name} alone: tests/{tests.name}: {out.strip().splitlines()[-1]}")
+    else:
+        print(f"{name} alone: no tests/{tests.name} yet")
+
+
+def check_meta(wheels: dict[str, Wheel], dist: Path, work: Path) -> None:
+    names = closure(META, wheels)
+    if names != set(wheels):
+        raise SystemExit(f"the meta-package must require every component, it requires {names}")
+    venv = work / "venv-meta"
+    python = make_venv(venv, wheels, names, dist, [])
+    run("uv", "pip", "install", "--quiet", "--python", python, "--no-index",
+        "--find-links", dist, META)
+    everything = sorted({m for w in wheels.values() for m in w.modules})
+    report = probe(python, everything)
+    if not str(report["aiohttp_file"]).startswith(str(venv)):
+        raise SystemExit(f"meta: aiohttp/__init__.py not installed: {report}")
+    modules = report["modules"]
+    assert isinstance(modules, dict)
+    if any(location is None for location in modules.values()):
+        raise SystemExit(f"meta: some modules are missing: {modules}")
+    run("uv", "pip", "uninstall", "--quiet", "--python", python, META)
+    report = probe(python, everything)
+    modules = report["modules"]
+    assert isinstance(modules, dict)
+    if report["aiohttp_file"] is not None or any(loc is None for loc in modules.values()):
+        raise SystemExit(f"meta uninstalled: the components no longer import: {report}")
+    print(f"meta: installs all {len(names)} distributions, owns aiohttp/__init__.py;"
+          " the components still import once it is uninstalled")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="aiohttp-packaging-"))
+    try:
+        dist = work / "dist"
+        wheels = build_wheels(dist)
+        print("built:", ", ".join(w.path.name for w in wheels.values()))
+        check_file_ownership(wheels)
+        for name in sorted(wheels):
+            if name != META:
+                check_alone(name, wheels, dist, work)
+        check_meta(wheels, dist, work)
+        print("packaging check passed")
+    finally:
+        if args.keep:
+            print("work directory kept:", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
