@@ -308,3 +308,35 @@ async def test_many_reads_at_eof_log_a_warning_once(caplog: pytest.LogCaptureFix
 async def test_repr_shows_state() -> None:
     reader = fed(b"abc", eof=True)
     assert "3 bytes" in repr(reader) and "eof" in repr(reader)
+
+
+class CountingBytes(bytes):
+    """Counts how often readline searches it: the measure of its work."""
+
+    finds = 0
+
+    def find(self, sub: bytes, start: int = 0, end: int | None = None, /) -> int:  # type: ignore[override]
+        CountingBytes.finds += 1
+        return super().find(sub, start, end)
+
+
+async def test_readline_of_a_trickling_line_does_linear_work() -> None:
+    """A line arriving a byte per event-loop turn (a slow or hostile client)
+    must not be searched again from the start at every turn: each chunk is
+    looked at a bounded number of times, however long the line."""
+    reader = StreamReader()
+    pieces = 3000
+    CountingBytes.finds = 0
+
+    async def trickle() -> None:
+        for _ in range(pieces):
+            await asyncio.sleep(0)
+            reader.feed_data(CountingBytes(b"x"))
+        reader.feed_data(CountingBytes(b"\n"))
+
+    feeder = asyncio.ensure_future(trickle())
+    line = await reader.readline()
+    await feeder
+    assert line == b"x" * pieces + b"\n"
+    # Quadratic rescanning would make about pieces**2 / 2 = 4.5 million calls.
+    assert CountingBytes.finds <= 3 * pieces

@@ -65,6 +65,12 @@ class StreamControl(Protocol):
     def pause_stream(self) -> None: ...
 
 
+def _resolve(waiter: asyncio.Future[None] | None) -> None:
+    """Wake whoever awaits ``waiter`` (nobody, if it was cancelled meanwhile)."""
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
 class _Waiting:
     """The single-waiter machinery shared by every reader in this module.
 
@@ -80,11 +86,8 @@ class _Waiting:
         self._stream = stream
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        waiter, self._waiter = self._waiter, None
+        _resolve(waiter)
 
     async def _wait(self, func_name: str) -> None:
         if self._waiter is not None:
@@ -189,11 +192,8 @@ class StreamReader(_Waiting):
         return self._eof and not self._size
 
     def _wake_eof_waiter(self) -> None:
-        waiter = self._eof_waiter
-        if waiter is not None:
-            self._eof_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        waiter, self._eof_waiter = self._eof_waiter, None
+        _resolve(waiter)
 
     async def wait_eof(self) -> None:
         """Wait until ``feed_eof()`` (or ``set_exception()``, which is raised)."""
@@ -579,13 +579,11 @@ class StreamWriter:
         self._lost_exc = exc
         self._paused = False
         self._release_drain_waiters()
-        if self._closed is not None and not self._closed.done():
-            self._closed.set_result(None)
+        _resolve(self._closed)
 
     def _release_drain_waiters(self) -> None:
         for waiter in self._drain_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+            _resolve(waiter)
 
     def _raise_if_lost(self) -> None:
         if self._lost:
