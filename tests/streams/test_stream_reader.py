@@ -340,3 +340,26 @@ async def test_readline_of_a_trickling_line_does_linear_work() -> None:
     assert line == b"x" * pieces + b"\n"
     # Quadratic rescanning would make about pieces**2 / 2 = 4.5 million calls.
     assert CountingBytes.finds <= 3 * pieces
+
+
+async def test_a_woken_reader_does_not_unregister_the_next_one() -> None:
+    """Reader A is woken; before it runs, the data is taken and B starts
+    waiting. When A runs it must leave B's registration alone (it finds B
+    waiting and fails as a second reader), or B would never be woken."""
+    reader = StreamReader()
+    first = asyncio.ensure_future(reader.read(1))
+    await asyncio.sleep(0)
+    reader.feed_data(b"a")  # wakes `first`, which has not run yet
+    assert reader.read_nowait() == b"a"
+
+    async def feed_after_first_ran() -> None:
+        await asyncio.sleep(0)
+        reader.feed_data(b"b")
+
+    feeder = asyncio.ensure_future(feed_after_first_ran())
+    async with asyncio.timeout(1):
+        # Awaited inline, so this reader registers before `first` runs.
+        assert await reader.read(1) == b"b"
+    with pytest.raises(RuntimeError, match="already waiting"):
+        await first
+    await feeder

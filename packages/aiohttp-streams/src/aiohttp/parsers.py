@@ -328,12 +328,7 @@ class StreamParser:
         """Send ``data`` to the current parser, or keep it for the next one."""
         parser = self._parser
         if parser is not None and not self._paused:
-            try:
-                parser.send(data)
-            except StopIteration:
-                self._finish(None)
-            except Exception as exc:
-                self._finish(exc)
+            self._send(parser, data)
         else:
             self._buffer.feed_data(data)
         self._maybe_pause_reading()
@@ -342,14 +337,17 @@ class StreamParser:
         """End of input: the current parser sees the rest of the buffer, then EOF."""
         parser = self._parser
         if parser is not None and self._buffer:
-            try:
-                parser.send(b"")
-            except StopIteration:
-                self._finish(None)
-            except Exception as exc:
-                self._finish(exc)
+            self._send(parser, b"")
         self._eof = True
         self.unset_parser()
+
+    def _send(self, parser: Generator[None, bytes, object], data: bytes) -> None:
+        try:
+            parser.send(data)
+        except StopIteration:
+            self._finish(None)
+        except Exception as exc:
+            self._finish(exc)
 
     def _finish(self, exc: BaseException | None) -> None:
         """The current parser ended (returned, or raised ``exc``)."""

@@ -97,21 +97,20 @@ class _Waiting:
         loop = self._loop if self._loop is not None else asyncio.get_running_loop()
         waiter = self._waiter = loop.create_future()
         stream = self._stream
-        if stream is None:
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-            return
-        # Pull model: let bytes flow into the parser while we wait. Resuming may
-        # push buffered bytes through the parser and into this reader at once,
-        # which resolves the waiter before we await it.
-        stream.resume_stream()
         try:
+            if stream is not None:
+                # Pull model: let bytes flow into the parser while we wait.
+                # Resuming may push buffered bytes through the parser into
+                # this reader at once, resolving the waiter before we await it.
+                stream.resume_stream()
             await waiter
         finally:
-            self._waiter = None
-            stream.pause_stream()
+            # _wake() already let go of a resolved waiter; another reader may
+            # have registered its own since, which must stay.
+            if self._waiter is waiter:
+                self._waiter = None
+            if stream is not None:
+                stream.pause_stream()
 
 
 class StreamReader(_Waiting):
