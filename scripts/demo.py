@@ -7,7 +7,10 @@ through the ``StreamWriter`` with backpressure; the client does the same from
 the other end. The demo grows into the full HTTP/WebSocket demo as the other
 packages land.
 
-    hatch run demo [--port N] [--lines N]
+    hatch run demo [--port N] [--lines N] [--serve]
+
+With ``--serve`` the echo server stays up after the demo until Ctrl-C, for
+``nc 127.0.0.1 PORT`` or any other line-based client.
 """
 
 from __future__ import annotations
@@ -58,11 +61,11 @@ def print_components() -> None:
         print(f"  {dist:<18} {', '.join(modules):<55} {state}")
 
 
-async def run_echo(port: int, count: int) -> None:
+async def run_echo(port: int, count: int, serve: bool) -> None:
     loop = asyncio.get_running_loop()
     server = await loop.create_server(EchoServer, "127.0.0.1", port)
     bound = server.sockets[0].getsockname()[1]
-    print(f"\nLine echo server listening on 127.0.0.1:{bound} (try: nc 127.0.0.1 {bound})")
+    print(f"\nLine echo server listening on 127.0.0.1:{bound}")
 
     transport, client = await loop.create_connection(StreamProtocol, "127.0.0.1", bound)
     replies = client.reader.set_parser(LinesParser())
@@ -79,6 +82,14 @@ async def run_echo(port: int, count: int) -> None:
     print(f"client sent {count} lines and got them back: first {first!r}, last {last!r}")
     print(f"{count / elapsed:,.0f} lines/s round trip through StreamParser + LinesParser")
     transport.close()
+    if serve:
+        print(f"still serving: try `nc 127.0.0.1 {bound}` and type a line; Ctrl-C stops")
+        try:
+            await server.serve_forever()
+        except asyncio.CancelledError:
+            pass
+    else:
+        print("(run with --serve to keep the server open)")
     server.close()
     await server.wait_closed()
 
@@ -87,9 +98,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="aiohttp toolkit demo")
     parser.add_argument("--port", type=int, default=0, help="port for the echo server (0: any)")
     parser.add_argument("--lines", type=int, default=10000, help="how many lines to echo")
+    parser.add_argument("--serve", action="store_true", help="keep serving until Ctrl-C")
     args = parser.parse_args()
     print_components()
-    asyncio.run(run_echo(args.port, args.lines))
+    try:
+        asyncio.run(run_echo(args.port, args.lines, args.serve))
+    except KeyboardInterrupt:
+        print("\nstopped")
 
 
 if __name__ == "__main__":
