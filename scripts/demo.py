@@ -35,9 +35,18 @@ COMPONENTS = {
 class EchoServer(StreamProtocol):
     """Answers every line with the same line, upper-cased."""
 
+    #: Open connections, closed on shutdown: since Python 3.12 the server's
+    #: wait_closed() waits for them.
+    live: set[EchoServer] = set()
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self.live.add(self)
         self._task = asyncio.ensure_future(self._serve())
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.live.discard(self)
+        super().connection_lost(exc)
 
     async def _serve(self) -> None:
         lines = self.reader.set_parser(LinesParser())
@@ -82,16 +91,18 @@ async def run_echo(port: int, count: int, serve: bool) -> None:
     print(f"client sent {count} lines and got them back: first {first!r}, last {last!r}")
     print(f"{count / elapsed:,.0f} lines/s round trip through StreamParser + LinesParser")
     transport.close()
-    if serve:
-        print(f"still serving: try `nc 127.0.0.1 {bound}` and type a line; Ctrl-C stops")
-        try:
+    try:
+        if serve:
+            print(f"still serving: try `nc 127.0.0.1 {bound}` and type a line; Ctrl-C stops")
             await server.serve_forever()
-        except asyncio.CancelledError:
-            pass
-    else:
-        print("(run with --serve to keep the server open)")
-    server.close()
-    await server.wait_closed()
+        else:
+            print("(run with --serve to keep the server open)")
+    finally:
+        server.close()
+        for proto in list(EchoServer.live):
+            if proto.transport is not None:
+                proto.transport.close()
+        await server.wait_closed()
 
 
 def main() -> None:
