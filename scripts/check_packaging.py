@@ -36,7 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "packages"
 META = "aiohttp"
-TEST_TOOLS = ["pytest>=8.3", "pytest-asyncio>=1.0", "hypothesis>=6.100"]
+#: What the test suites need besides the package under test: the runners,
+#: and the real peers and optional codecs the protocol tests use.
+TEST_TOOLS = ["pytest>=8.3", "pytest-asyncio>=1.0", "hypothesis>=6.100", "h11>=0.14", "brotli>=1.1"]
 
 
 @dataclass

@@ -36,6 +36,10 @@ __all__ = [
     "BadStatusLine",
     "LineTooLong",
     "InvalidHeader",
+    "TooManyHeaders",
+    "TransferEncodingError",
+    "ContentEncodingError",
+    "PayloadTooLarge",
     "ConnectionError",
     "OsConnectionError",
     "ClientConnectionError",
@@ -126,6 +130,47 @@ class InvalidHeader(HttpBadRequest):
             hdr = hdr.decode("utf-8", "surrogateescape")
         super().__init__(f"Invalid HTTP Header: {hdr}")
         self.hdr = hdr
+
+
+class TooManyHeaders(LineTooLong):
+    """A header section has more fields than the configured limit (answered with 431).
+
+    A ``LineTooLong`` so that code catching the 0.9 limit error catches it.
+    """
+
+    code = 431
+    message = "Request Header Fields Too Large"
+
+    def __init__(self, limit: int) -> None:
+        HttpBadRequest.__init__(self, f"more than {limit} header fields")
+        self.line = "header fields"
+        self.limit = limit
+
+
+class TransferEncodingError(HttpBadRequest):
+    """A message body's transfer coding (its chunked framing) is malformed.
+
+    Raised for a bad chunk-size line, a missing CRLF after chunk data, or
+    malformed trailers; the connection cannot be reused after it.
+    """
+
+
+class ContentEncodingError(HttpBadRequest):
+    """A message body cannot be decoded with its ``Content-Encoding`` (corrupt gzip...)."""
+
+
+class PayloadTooLarge(HttpBadRequest):
+    """A message body, or its decompressed form, is larger than the configured limit.
+
+    Answered with 413 (RFC 9110 section 15.5.14); ``limit`` is the limit in bytes.
+    """
+
+    code = 413
+    message = "Payload Too Large"
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"{what} is larger than {limit} bytes")
+        self.limit = limit
 
 
 class ConnectionError(Exception):  # noqa: A001 - the 0.9 name, kept on purpose

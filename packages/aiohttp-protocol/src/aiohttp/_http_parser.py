@@ -1,0 +1,573 @@
+"""Parsers of HTTP/1.x message heads: the start line and the header section.
+
+Each parser is a callable ``parser(out, buf)`` returning a generator (the
+contract of ``aiohttp.parsers``): it reads one head from the ``ParserBuffer``,
+feeds one ``RawRequestMessage`` or ``RawResponseMessage`` to ``out`` and
+returns, leaving the body in the buffer for ``HttpPayloadParser``.
+
+Speed comes from parsing the whole head at once: one ``find`` for the blank
+line, one regular expression that validates every octet of it, one decode
+and one split. Only a head that fails that check, arrives in pieces that do
+not yet hold the blank line, or starts with empty lines takes the slow path,
+which reads line by line and raises the precise error for the first bad line
+as soon as that line is complete.
+
+Requests are parsed strictly (RFC 9112): a server that guesses where a
+request ends differently from a proxy in front of it can be smuggled a second
+request. Responses are parsed as strictly as safety needs and as leniently as
+real servers require; each leniency is listed on ``HttpResponseParser``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._http_abnf import (
+    ABSOLUTE_FORM_RE,
+    AUTHORITY_FORM_RE,
+    BAD_PERCENT_RE,
+    CONTENT_LENGTH_RE,
+    FIELD_LINE_RE,
+    HOST_RE,
+    REQUEST_HEAD_RE,
+    REQUEST_LINE_RE,
+    RESPONSE_HEAD_RE,
+    STATUS_LINE_RE,
+    TOKEN_RE,
+)
+from ._http_message import (
+    HttpVersion,
+    HttpVersion10,
+    HttpVersion11,
+    RawRequestMessage,
+    RawResponseMessage,
+)
+from .errors import (
+    BadStatusLine,
+    ClientConnectionError,
+    HttpMethodNotAllowed,
+    InvalidHeader,
+    LineLimitExceededParserError,
+    LineTooLong,
+    TooManyHeaders,
+)
+from .parsers import ParserBuffer, ParserOutput
+from .streams import EofStream
+
+__all__ = [
+    "HttpParser",
+    "HttpRequestParser",
+    "HttpResponseParser",
+    "HttpPrefixParser",
+]
+
+#: Default limits (those of aiohttp 0.9, plus a field count like gunicorn's).
+DEFAULT_MAX_LINE_SIZE = 8190
+DEFAULT_MAX_HEADERS = 32768
+DEFAULT_MAX_FIELD_SIZE = 8190
+DEFAULT_MAX_HEADER_COUNT = 100
+#: RFC 9112 section 2.2: a server SHOULD ignore at least one empty line
+#: before the request line (some clients send a CRLF after a POST body).
+#: More than this many is not a client being sloppy.
+MAX_EMPTY_LINES = 4
+#: ``HttpPrefixParser`` looks this far for the space that ends the method.
+PREFIX_LIMIT = 24
+
+_CRLF = b"\r\n"
+_VERSIONS = {b"0": HttpVersion10, b"1": HttpVersion11, "0": HttpVersion10, "1": HttpVersion11}
+
+#: Content codings that HttpPayloadParser decodes, by Content-Encoding value.
+#: RFC 9110 section 8.4.1.3: "x-gzip" is equivalent to "gzip".
+_CODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
+
+
+def content_coding(value: str | None) -> str | None:
+    """The coding to decode a body with, given its ``Content-Encoding``.
+
+    Only a single coding that the payload parser knows is reported; a list of
+    codings (``gzip, br``), ``identity`` or an unknown coding gives None, and
+    the body is passed through as it came.
+    """
+    if not value:
+        return None
+    coding = _CODINGS.get(value)
+    if coding is None:
+        coding = _CODINGS.get(value.strip(" \t").lower())
+    return coding
+
+
+def connection_options(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> frozenset[str]:
+    """The lower-cased options of every ``Connection`` field (RFC 9110 section 7.6.1)."""
+    values = headers.getall("Connection", None)
+    if not values:
+        return frozenset()
+    return frozenset(
+        option.strip(" \t").lower() for value in values for option in value.split(",")
+    )
+
+
+#: The common Connection values, lower-cased, and whether they mean close.
+_CLOSE_OPTION = {"close": True, "keep-alive": False, "upgrade": False}
+
+
+def _wants_close(version: HttpVersion, headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> bool:
+    """RFC 9112 section 9.3: is the connection closed after this message?
+
+    HTTP/1.1 persists unless the ``close`` option is sent; HTTP/1.0 only
+    with the ``keep-alive`` option (which 0.9 ignored; see the README).
+    """
+    value = headers.get("Connection")
+    if value is None:
+        return version < HttpVersion11
+    close = _CLOSE_OPTION.get(value.lower())
+    if close is not None and version is HttpVersion11:
+        return close
+    options = connection_options(headers)
+    if "close" in options:
+        return True
+    if version < HttpVersion11:
+        return "keep-alive" not in options
+    return False
+
+
+class HttpParser:
+    """What the head parsers share: their limits and the line reader.
+
+    * ``max_line_size``: longest request or status line, in bytes without
+      its CRLF (``LineTooLong``);
+    * ``max_field_size``: longest header field line (``LineTooLong``);
+    * ``max_headers``: longest whole head, start line and blank line
+      included (``LineTooLong``);
+    * ``max_header_count``: most header fields (``TooManyHeaders``, a
+      ``LineTooLong`` answered with 431).
+    """
+
+    def __init__(self, max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+                 max_headers: int = DEFAULT_MAX_HEADERS,
+                 max_field_size: int = DEFAULT_MAX_FIELD_SIZE, *,
+                 max_header_count: int = DEFAULT_MAX_HEADER_COUNT) -> None:
+        for name, value in (("max_line_size", max_line_size), ("max_headers", max_headers),
+                            ("max_field_size", max_field_size),
+                            ("max_header_count", max_header_count)):
+            if value <= 0:
+                raise ValueError(f"{name} must be positive")
+        self.max_line_size = max_line_size
+        self.max_headers = max_headers
+        self.max_field_size = max_field_size
+        self.max_header_count = max_header_count
+        # A head no longer than this cannot hold a line over the line limits
+        # or be over the head limit: the fast path only looks this far.
+        self._short_head = min(max_line_size + 2, max_field_size + 2, max_headers)
+
+    def _readline(self, buf: ParserBuffer, limit: int, what: str) -> Generator[None, bytes, bytes]:
+        """Read through the next LF; the line (CRLF excluded) may be ``limit`` long."""
+        try:
+            return (yield from buf.readuntil(b"\n", limit + 2))
+        except LineLimitExceededParserError:
+            raise LineTooLong(what, limit) from None
+
+    def _start_line(self, buf: ParserBuffer,
+                    empty: tuple[bytes, ...]) -> Generator[None, bytes, bytes]:
+        """Read the start line, skipping up to ``MAX_EMPTY_LINES`` ``empty`` lines."""
+        for _ in range(MAX_EMPTY_LINES + 1):
+            line = yield from self._readline(buf, self.max_line_size, "start line")
+            if line not in empty:
+                return line
+        raise BadStatusLine(f"more than {MAX_EMPTY_LINES} empty lines before the start line")
+
+    def _wait_for_head(self, buf: ParserBuffer,
+                       start_line: re.Pattern[bytes]) -> Generator[None, bytes, bool]:
+        """Wait for the blank line that ends a head the fast path could take.
+
+        True when it has arrived (within the fast path's reach); False as
+        soon as the head cannot be taken by the fast path: a bare LF, a bad
+        start line (judged when its line is complete, not when the head is),
+        empty lines first, or too many bytes. The slow path then reads the
+        head and raises the precise error, or accepts what only it can.
+        Each arriving byte is looked at a bounded number of times.
+        """
+        limit = self._short_head
+        searched = checked = 0
+        while True:
+            if buf.find(b"\r\n\r\n", searched, limit) >= 0:
+                return True
+            searched = max(0, len(buf) - 3)
+            while (lf := buf.find(b"\n", checked)) >= 0:
+                if lf == 0 or buf[lf - 1] != 13:
+                    return False
+                if not checked and start_line.fullmatch(buf, 0, lf - 1) is None:
+                    return False
+                checked = lf + 1
+            if len(buf) >= limit:
+                return False
+            buf.feed_data((yield))
+
+    def _check_head_size(self, total: int, count: int) -> None:
+        if total > self.max_headers:
+            raise LineTooLong("header section", self.max_headers)
+        if count > self.max_header_count:
+            raise TooManyHeaders(self.max_header_count)
+
+
+class HttpRequestParser(HttpParser):
+    """Reads a request head (RFC 9112) and emits one ``RawRequestMessage``.
+
+    Rejected with ``BadStatusLine``: a request line that is not
+    ``token SP target SP HTTP/1.0|HTTP/1.1`` (target of visible ASCII only,
+    in the form its method requires, RFC 9112 section 3.2). Rejected with
+    ``InvalidHeader``: a field line that is not ``token ":" value`` (no
+    whitespace before the colon, no obs-fold, no CTL but HTAB, no bare CR
+    or LF); a ``Content-Length`` that is not 1*DIGIT, or given twice; a
+    ``Transfer-Encoding`` other than exactly ``chunked``, given twice, on an
+    HTTP/1.0 request, or together with ``Content-Length``; a missing (in
+    HTTP/1.1), repeated or malformed ``Host``. Limits raise ``LineTooLong``
+    or ``TooManyHeaders``. All of them are ``HttpBadRequest`` (400 or 431).
+
+    Field names keep the case the client sent; the method keeps its case too
+    (RFC 9110 section 9.1: methods are case-sensitive).
+    """
+
+    def __call__(self, out: ParserOutput[RawRequestMessage],
+                 buf: ParserBuffer) -> Generator[None, bytes, None]:
+        while not buf:  # the usual start: waiting for the next request
+            buf.feed_data((yield))
+        match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
+        if match is None and (yield from self._wait_for_head(buf, REQUEST_LINE_RE)):
+            match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
+        if match is not None:
+            end = match.end()
+            head = buf[:end - 2]
+            del buf[:end]
+            out.feed_data(self._message(head))
+            return
+        out.feed_data(self._message((yield from self._read_head(buf))))
+
+    def _read_head(self, buf: ParserBuffer) -> Generator[None, bytes, bytes]:
+        """The slow path: read and check the head line by line."""
+        line = yield from self._start_line(buf, (_CRLF,))
+        if not line.endswith(_CRLF) or REQUEST_LINE_RE.fullmatch(line, 0, len(line) - 2) is None:
+            raise BadStatusLine(show_line(line))
+        lines = [line]
+        total = len(line)
+        while True:
+            line = yield from self._readline(buf, self.max_field_size, "header field")
+            total += len(line)
+            if line == _CRLF:
+                self._check_head_size(total, 0)
+                return b"".join(lines)
+            # ``lines`` holds the request line, so this is field len(lines).
+            self._check_head_size(total, len(lines))
+            _check_field_line(line)
+            lines.append(line)
+
+    def _message(self, head: bytes | bytearray) -> RawRequestMessage:
+        """Build the message from a head whose every line is known to be valid."""
+        lines = head.decode("utf-8", "surrogateescape").split("\r\n")
+        method, path, version_text = lines[0].split(" ")
+        version = _VERSIONS[version_text[-1]]
+        del lines[0]
+        lines.pop()
+        if len(lines) > self.max_header_count:
+            raise TooManyHeaders(self.max_header_count)
+        fields: CIMultiDict[str] = CIMultiDict()
+        add = fields.add
+        for line in lines:
+            name, _, value = line.partition(":")
+            add(name, value.strip(" \t"))
+        headers = CIMultiDictProxy(fields)
+        if path[0] != "/" or method == "CONNECT":
+            _check_target(method, path)
+        hosts = headers.getall("Host", None)
+        if hosts is None or len(hosts) != 1 or hosts[0] not in _valid_hosts:
+            _check_host(version, hosts)
+        if "Transfer-Encoding" in headers or "Content-Length" in headers:
+            request_body_length(version, headers)
+        if "Connection" in headers:
+            close = _wants_close(version, headers)
+        else:
+            close = version is not HttpVersion11
+        coding = headers.get("Content-Encoding")
+        if coding is not None:
+            coding = content_coding(coding)
+        # tuple.__new__ skips the Python-level NamedTuple constructor: this
+        # runs once per request.
+        return tuple.__new__(RawRequestMessage, (
+            method, path, version, headers, close, coding))
+
+
+class HttpResponseParser(HttpParser):
+    """Reads a response head and emits one ``RawResponseMessage``.
+
+    As strict as safety needs: the status line must be ``HTTP/1.x SP 3DIGIT``
+    (``BadStatusLine``); NUL and bare CR are rejected everywhere, as are
+    field names that are not tokens and conflicting ``Content-Length``
+    values (``InvalidHeader``: the body's end could not be known).
+
+    As lenient as real servers require (RFC 9112 allows each):
+
+    * any HTTP/1.x minor version, and no reason phrase (even no space after
+      the code);
+    * empty lines before the status line are skipped;
+    * a bare LF ends a line (section 2.2);
+    * obs-fold continues a value; each fold becomes one SP (section 5.2);
+    * whitespace between a field name and its colon is removed (section 5.1);
+    * CTLs other than NUL and CR are kept in values;
+    * ``Content-Length`` repeated with one value, or as a list of one value
+      (``5, 5``), is that value (RFC 9110 section 8.6).
+
+    End of input before the head is complete raises
+    ``ClientConnectionError``.
+    """
+
+    def __call__(self, out: ParserOutput[RawResponseMessage],
+                 buf: ParserBuffer) -> Generator[None, bytes, None]:
+        try:
+            while not buf:
+                buf.feed_data((yield))
+        except EofStream:
+            raise ClientConnectionError("Can not read status line: the connection closed") from None
+        match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
+        if match is None:
+            try:
+                if (yield from self._wait_for_head(buf, STATUS_LINE_RE)):
+                    match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
+            except EofStream:
+                raise ClientConnectionError("Can not read status line: the connection closed") from None
+        if match is not None:
+            end = match.end()
+            head = buf[:end - 2]
+            del buf[:end]
+            lines = head.decode("utf-8", "surrogateescape").split("\r\n")
+            if len(lines) - 2 > self.max_header_count:
+                raise TooManyHeaders(self.max_header_count)
+            pairs = []
+            for line in lines[1:-1]:
+                name, _, value = line.partition(":")
+                pairs.append((name, value.strip(" \t")))
+            out.feed_data(self._message(lines[0], pairs))
+            return
+        try:
+            status, fields = yield from self._read_head(buf)
+        except EofStream:
+            raise ClientConnectionError("Can not read status line: the connection closed") from None
+        out.feed_data(self._message(status, fields))
+
+    def _read_head(self, buf: ParserBuffer) -> Generator[None, bytes, tuple[str, list[tuple[str, str]]]]:
+        """The lenient path: read the head line by line, normalising it."""
+        line = _strip_eol((yield from self._start_line(buf, (_CRLF, b"\n"))))
+        if STATUS_LINE_RE.fullmatch(line) is None:
+            raise BadStatusLine(show_line(line))
+        status = line.decode("utf-8", "surrogateescape")
+        fields: list[list[bytes]] = []
+        total = len(line)
+        while True:
+            raw = yield from self._readline(buf, self.max_field_size, "header field")
+            total += len(raw)
+            line = _strip_eol(raw)
+            if not line:
+                break
+            if b"\x00" in line or b"\r" in line:
+                raise InvalidHeader(show_line(raw))
+            if line[0] in b" \t":
+                # obs-fold (RFC 9112 section 5.2): replace with one SP.
+                if not fields:
+                    raise InvalidHeader(show_line(raw))
+                fields[-1][1] += b" " + line.strip(b" \t")
+                self._check_head_size(total, len(fields))
+                continue
+            name, colon, value = line.partition(b":")
+            name = name.rstrip(b" \t")
+            if not colon or TOKEN_RE.fullmatch(name) is None:
+                raise InvalidHeader(show_line(raw))
+            fields.append([name, value.strip(b" \t")])
+            self._check_head_size(total, len(fields))
+        self._check_head_size(total, len(fields))
+        return status, [(name.decode("utf-8", "surrogateescape"),
+                         value.decode("utf-8", "surrogateescape")) for name, value in fields]
+
+    def _message(self, status: str, pairs: list[tuple[str, str]]) -> RawResponseMessage:
+        version_text, code, *rest = status.split(" ", 2)
+        version = _VERSIONS.get(version_text[-1]) or HttpVersion(1, int(version_text[-1]))
+        headers = CIMultiDictProxy(CIMultiDict(pairs))
+        close = _wants_close(version, headers)
+        if "Content-Length" in headers:
+            response_body_length(headers)
+            if "Transfer-Encoding" in headers:
+                # RFC 9112 section 6.3 rule 3: Transfer-Encoding wins, and the
+                # connection is not to be trusted with another message.
+                close = True
+        return RawResponseMessage(version, int(code), rest[0] if rest else "", headers, close,
+                                  content_coding(headers.get("Content-Encoding")))
+
+
+class HttpPrefixParser:
+    """Waits for the method that starts a request and emits it, consuming nothing.
+
+    A server installs it to learn that a request has begun (and to refuse a
+    method early). The method must be a token that ends with a space within
+    ``PREFIX_LIMIT`` bytes (``BadStatusLine`` otherwise) and, when
+    ``allowed_methods`` is given, one of them (``HttpMethodNotAllowed``).
+    Empty lines before the method are consumed (RFC 9112 section 2.2).
+    """
+
+    def __init__(self, allowed_methods: tuple[str, ...] | list[str] | set[str] = ()) -> None:
+        self.allowed_methods = frozenset(m.upper() for m in allowed_methods)
+
+    def __call__(self, out: ParserOutput[str], buf: ParserBuffer) -> Generator[None, bytes, None]:
+        for _ in range(MAX_EMPTY_LINES + 1):
+            while len(buf) < 2:
+                buf.feed_data((yield))
+            if buf[:2] != _CRLF:
+                break
+            del buf[:2]
+        else:
+            raise BadStatusLine(f"more than {MAX_EMPTY_LINES} empty lines before the request line")
+        while (end := buf.find(b" ", 0, PREFIX_LIMIT)) < 0:
+            # Fail as soon as the bytes cannot be the start of a method (a
+            # TLS handshake sent to a plain port, a line without a space).
+            if len(buf) >= PREFIX_LIMIT or (buf and TOKEN_RE.fullmatch(buf) is None):
+                raise BadStatusLine(show_line(bytes(buf[:PREFIX_LIMIT])))
+            buf.feed_data((yield))
+        method = bytes(buf[:end])
+        if TOKEN_RE.fullmatch(method) is None:
+            raise BadStatusLine(show_line(method))
+        name = method.decode("ascii")
+        if self.allowed_methods and name not in self.allowed_methods:
+            raise HttpMethodNotAllowed(f"method {name!r} is not allowed")
+        out.feed_data(name)
+
+
+# -- checks ---------------------------------------------------------------------------
+
+
+def show_line(line: bytes, limit: int = 200) -> str:
+    """A line as an error message shows it: decoded, cut to ``limit`` bytes, repr'd."""
+    text = line[:limit].decode("utf-8", "backslashreplace")
+    return repr(text) + ("..." if len(line) > limit else "")
+
+
+def _strip_eol(line: bytes) -> bytes:
+    if line.endswith(b"\r\n"):
+        return line[:-2]
+    if line.endswith(b"\n"):
+        return line[:-1]
+    return line
+
+
+def _check_field_line(line: bytes) -> None:
+    """RFC 9112 section 5 for one request field line, CRLF included."""
+    if not line.endswith(_CRLF):
+        raise InvalidHeader(f"line not ending in CRLF: {show_line(line)}")
+    if line[0] in b" \t":
+        raise InvalidHeader(f"obs-fold is not allowed in a request: {show_line(line)}")
+    if FIELD_LINE_RE.fullmatch(line, 0, len(line) - 2) is None:
+        raise InvalidHeader(show_line(line))
+
+
+def _check_target(method: str, target: str) -> None:
+    """RFC 9112 section 3.2: the request-target form must fit the method."""
+    first = target[0]
+    if first == "/":
+        if method != "CONNECT":
+            return
+    elif first == "*" and len(target) == 1:
+        # asterisk-form (section 3.2.4): only OPTIONS.
+        if method == "OPTIONS":
+            return
+    elif method == "CONNECT":
+        # authority-form (section 3.2.3): only, and always, CONNECT.
+        if AUTHORITY_FORM_RE.fullmatch(target) is not None:
+            return
+    elif ABSOLUTE_FORM_RE.match(target) is not None:
+        # absolute-form (section 3.2.2).
+        return
+    raise BadStatusLine(f"request target {target!r} is not valid for {method}")
+
+
+#: ``request_body_length``/``response_body_length``: the body is chunked.
+CHUNKED = -1
+#: ``response_body_length``: the body runs until the connection closes.
+UNTIL_CLOSE = -2
+
+
+def request_body_length(version: HttpVersion, headers: CIMultiDictProxy[str]) -> int | None:
+    """How a request body is framed (RFC 9112 section 6.3), checked strictly.
+
+    Returns ``CHUNKED``, the Content-Length, or None when there is neither
+    (no body: rule 7). Every ambiguity is an ``InvalidHeader``: that is what
+    stops request smuggling.
+    """
+    codings = headers.getall("Transfer-Encoding", None)
+    if codings is not None:
+        if version < HttpVersion11:
+            # Section 6.1: an HTTP/1.0 message with Transfer-Encoding has
+            # faulty framing.
+            raise InvalidHeader("Transfer-Encoding: not allowed in an HTTP/1.0 request")
+        if len(codings) > 1:
+            raise InvalidHeader("Transfer-Encoding: given more than once")
+        # Section 6.3 rule 4: chunked must be the final coding; no other
+        # transfer coding is implemented, so it must be the only one.
+        if codings[0].lower() != "chunked":
+            raise InvalidHeader(f"Transfer-Encoding: {codings[0]!r} (only 'chunked' is supported)")
+        if "Content-Length" in headers:
+            # Section 6.1: a request with both is a smuggling attempt.
+            raise InvalidHeader("Content-Length with Transfer-Encoding")
+        return CHUNKED
+    values = headers.getall("Content-Length", None)
+    if values is None:
+        return None
+    if len(values) > 1:
+        raise InvalidHeader("Content-Length: given more than once")
+    if CONTENT_LENGTH_RE.fullmatch(values[0]) is None:
+        raise InvalidHeader(f"Content-Length: {values[0]!r}")
+    return int(values[0])
+
+
+def response_body_length(headers: CIMultiDictProxy[str]) -> int | None:
+    """How a response body is framed (RFC 9112 section 6.3, rules 3 to 5).
+
+    Returns ``CHUNKED`` when chunked is the final transfer coding (it wins
+    over Content-Length), ``UNTIL_CLOSE`` for any other transfer coding, the
+    Content-Length, or None. Content-Length may repeat one value, as fields
+    or as a list (RFC 9110 section 8.6); different values are an
+    ``InvalidHeader``.
+    """
+    codings = headers.getall("Transfer-Encoding", None)
+    if codings is not None:
+        last = codings[-1].rsplit(",", 1)[-1].strip(" \t").lower()
+        return CHUNKED if last == "chunked" else UNTIL_CLOSE
+    values = headers.getall("Content-Length", None)
+    if values is None:
+        return None
+    found = {member.strip(" \t") for value in values for member in value.split(",")}
+    if len(found) != 1:
+        raise InvalidHeader(f"Content-Length: conflicting values {sorted(found)!r}")
+    (value,) = found
+    if CONTENT_LENGTH_RE.fullmatch(value) is None:
+        raise InvalidHeader(f"Content-Length: {value!r}")
+    return int(value)
+
+
+#: Host values already found valid. Clients send the same few hosts over
+#: and over; a set lookup is much cheaper than the regular expression.
+_valid_hosts: set[str] = set()
+_VALID_HOSTS_MAX = 1024
+
+
+def _check_host(version: HttpVersion, hosts: list[str] | None) -> None:
+    """RFC 9112 section 3.2: one valid Host, required in HTTP/1.1."""
+    if hosts is None:
+        if version is HttpVersion11:
+            raise InvalidHeader("Host: missing from an HTTP/1.1 request")
+        return
+    if len(hosts) > 1:
+        raise InvalidHeader("Host: given more than once")
+    host = hosts[0]
+    if HOST_RE.fullmatch(host) is None or ("%" in host and BAD_PERCENT_RE.search(host)):
+        raise InvalidHeader(f"Host: {host!r}")
+    if len(_valid_hosts) >= _VALID_HOSTS_MAX:
+        _valid_hosts.clear()
+    _valid_hosts.add(host)
