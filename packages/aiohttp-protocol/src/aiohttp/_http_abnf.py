@@ -40,7 +40,10 @@ FIELD_LINE = TOKEN + rb":" + FIELD_CHAR + rb"*"
 # rejected rather than guessed at.
 # RFC 9112 section 2.3: HTTP-version = HTTP-name "/" DIGIT "." DIGIT; only
 # the two versions this parser speaks are accepted.
-REQUEST_LINE = rb"(" + TOKEN + rb") ([\x21-\x7e]+) HTTP/1\.([01])"
+# "#" is excluded: a fragment is never part of a request target (RFC 9110
+# section 7.1). Other characters RFC 3986 does not allow ("{", "|", "^"...)
+# are let through, as real clients send them unescaped.
+REQUEST_LINE = rb"(" + TOKEN + rb") ([\x21\x22\x24-\x7e]+) HTTP/1\.([01])"
 
 #: A whole request head: the request line and every field line, each ending
 #: in CRLF, then the empty line. RFC 9112 section 2.2: CRLF is the only line
@@ -51,7 +54,7 @@ REQUEST_LINE = rb"(" + TOKEN + rb") ([\x21-\x7e]+) HTTP/1\.([01])"
 #: can match the delimiter that follows it, so backtracking could never
 #: help, and not recording the points to backtrack to is faster.
 REQUEST_HEAD_RE = re.compile(
-    TCHAR + rb"++ [\x21-\x7e]++ HTTP/1\.[01]\r\n(?:" + TCHAR + rb"++:" + FIELD_CHAR + rb"*+\r\n)*+\r\n")
+    TCHAR + rb"++ [\x21\x22\x24-\x7e]++ HTTP/1\.[01]\r\n(?:" + TCHAR + rb"++:" + FIELD_CHAR + rb"*+\r\n)*+\r\n")
 REQUEST_LINE_RE = re.compile(REQUEST_LINE)
 FIELD_LINE_RE = re.compile(FIELD_LINE)
 TOKEN_RE = re.compile(TOKEN)
@@ -103,9 +106,14 @@ CONTENT_LENGTH_RE = re.compile(r"[0-9]{1,18}")
 # ``%`` is let through as a plain character here (one character class is
 # several times faster than an alternation per character); PCT_ENCODED_RE
 # then checks every ``%`` of a host that has one.
+# RFC 3986 section 3.2.2:
+#   IP-literal = "[" ( IPv6address / IPvFuture  ) "]"
+#   IPvFuture  = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+# (IPv6address is checked for its alphabet: hex digits, colons and dots.)
+IP_LITERAL = r"\[(?:[0-9A-Fa-f:.]++|[vV][0-9A-Fa-f]++\.[-A-Za-z0-9._~!$&'()*+,;=:]++)\]"
 HOST_RE = re.compile(
-    r"(?:\[[0-9A-Za-z:.!$&'()*+,;=~_-]++\]"
-    r"|[0-9A-Za-z._~!$&'()*+,;=%-]*+)"
+    r"(?:" + IP_LITERAL
+    + r"|[0-9A-Za-z._~!$&'()*+,;=%-]*+)"
     r"(?::[0-9]*+)?"
 )
 #: RFC 3986 section 2.1:  pct-encoded = "%" HEXDIG HEXDIG (a "%" not followed by two
@@ -114,14 +122,17 @@ BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 # RFC 9112 section 3.2.3:  authority-form = uri-host ":" port  (CONNECT only)
 AUTHORITY_FORM_RE = re.compile(
-    r"(?:\[[0-9A-Za-z:.!$&'()*+,;=~_-]+\]"
-    r"|(?:[0-9A-Za-z._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)"
+    r"(?:" + IP_LITERAL
+    + r"|(?:[0-9A-Za-z._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+)"
     r":[0-9]{1,5}"
 )
 
+# RFC 9112 section 3.2.2: absolute-form = absolute-URI, here "scheme://authority..."
 # RFC 3986 section 3.1:  scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
-# An absolute-form target (RFC 9112 section 3.2.2) starts with one.
-ABSOLUTE_FORM_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# The authority must not be empty (RFC 9110 section 4.2.1: an http URI
+# with an empty host is invalid) and must not hold userinfo (section 4.2.4:
+# a recipient SHOULD treat it as an error).
+ABSOLUTE_FORM_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@]++(?:[/?][^#]*+)?")
 
 # -- what the writer refuses to send ---------------------------------------------
 
@@ -138,3 +149,14 @@ FORBIDDEN_IN_TARGET_RE = re.compile(r"[\x00-\x20\x7f]")
 #: other than HTAB. One pass at send time checks the fields however they
 #: got into ``headers``.
 FIELDS_RE = re.compile(rb"(?:" + TCHAR + rb"++:" + FIELD_CHAR + rb"*+\r\n)*+")
+
+
+def ascii_lower(value: str) -> str:
+    """Lower-case a token for a case-insensitive comparison (RFC 9110 section 5.6.2).
+
+    Tokens are ASCII. ``str.lower`` is not: it turns U+212A KELVIN SIGN into
+    ``k``, so ``"chun\u212aed".lower() == "chunked"``, which would let a
+    request through as chunked that a proxy does not read as chunked. A
+    non-ASCII value is returned unchanged, so it equals no token.
+    """
+    return value.lower() if value.isascii() else value

@@ -37,6 +37,7 @@ from ._http_abnf import (
     RESPONSE_HEAD_RE,
     STATUS_LINE_RE,
     TOKEN_RE,
+    ascii_lower,
 )
 from ._http_message import (
     HttpVersion,
@@ -95,7 +96,7 @@ def content_coding(value: str | None) -> str | None:
         return None
     coding = _CODINGS.get(value)
     if coding is None:
-        coding = _CODINGS.get(value.strip(" \t").lower())
+        coding = _CODINGS.get(ascii_lower(value.strip(" \t")))
     return coding
 
 
@@ -105,7 +106,7 @@ def connection_options(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> fro
     if not values:
         return frozenset()
     return frozenset(
-        option.strip(" \t").lower() for value in values for option in value.split(",")
+        ascii_lower(option.strip(" \t")) for value in values for option in value.split(",")
     )
 
 
@@ -122,7 +123,7 @@ def _wants_close(version: HttpVersion, headers: CIMultiDictProxy[str] | CIMultiD
     value = headers.get("Connection")
     if value is None:
         return version < HttpVersion11
-    close = _CLOSE_OPTION.get(value.lower())
+    close = _CLOSE_OPTION.get(ascii_lower(value))
     if close is not None and version is HttpVersion11:
         return close
     options = connection_options(headers)
@@ -178,32 +179,37 @@ class HttpParser:
                 return line
         raise BadStatusLine(f"more than {MAX_EMPTY_LINES} empty lines before the start line")
 
-    def _wait_for_head(self, buf: ParserBuffer,
-                       start_line: re.Pattern[bytes]) -> Generator[None, bytes, bool]:
+    def _wait_for_head(self, buf: ParserBuffer) -> Generator[None, bytes, bool]:
         """Wait for the blank line that ends a head the fast path could take.
 
-        True when it has arrived (within the fast path's reach); False as
-        soon as the head cannot be taken by the fast path: a bare LF, a bad
-        start line (judged when its line is complete, not when the head is),
-        empty lines first, or too many bytes. The slow path then reads the
-        head and raises the precise error, or accepts what only it can.
-        Each arriving byte is looked at a bounded number of times.
+        True when it has arrived (within the fast path's reach). False as
+        soon as a complete line shows that the fast path cannot take the
+        head: a bare LF, a bad start line or field line (``_line_ok``), too
+        many fields, empty lines first, or too many bytes. The slow path
+        then reads the head and raises the precise error, or accepts what
+        only it can. Each arriving byte is looked at a bounded number of
+        times.
         """
         limit = self._short_head
-        searched = checked = 0
+        searched = checked = lines = 0
         while True:
             if buf.find(b"\r\n\r\n", searched, limit) >= 0:
                 return True
             searched = max(0, len(buf) - 3)
             while (lf := buf.find(b"\n", checked)) >= 0:
-                if lf == 0 or buf[lf - 1] != 13:
+                if lf == 0 or buf[lf - 1] != 13 or not self._line_ok(buf, checked, lf - 1):
                     return False
-                if not checked and start_line.fullmatch(buf, 0, lf - 1) is None:
+                lines += 1
+                if lines > self.max_header_count + 1:
                     return False
                 checked = lf + 1
             if len(buf) >= limit:
                 return False
             buf.feed_data((yield))
+
+    def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
+        """Is ``buf[start:end]`` (a line without its CRLF) one the fast path takes?"""
+        raise NotImplementedError
 
     def _check_head_size(self, total: int, count: int) -> None:
         if total > self.max_headers:
@@ -235,7 +241,7 @@ class HttpRequestParser(HttpParser):
         while not buf:  # the usual start: waiting for the next request
             buf.feed_data((yield))
         match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
-        if match is None and (yield from self._wait_for_head(buf, REQUEST_LINE_RE)):
+        if match is None and (yield from self._wait_for_head(buf)):
             match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
         if match is not None:
             end = match.end()
@@ -245,11 +251,25 @@ class HttpRequestParser(HttpParser):
             return
         out.feed_data(self._message((yield from self._read_head(buf))))
 
+    def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
+        if start:
+            return FIELD_LINE_RE.fullmatch(buf, start, end) is not None
+        match = REQUEST_LINE_RE.fullmatch(buf, 0, end)
+        if match is None:
+            return False
+        try:
+            _check_target(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
+        except BadStatusLine:
+            return False
+        return True
+
     def _read_head(self, buf: ParserBuffer) -> Generator[None, bytes, bytes]:
         """The slow path: read and check the head line by line."""
         line = yield from self._start_line(buf, (_CRLF,))
-        if not line.endswith(_CRLF) or REQUEST_LINE_RE.fullmatch(line, 0, len(line) - 2) is None:
+        match = REQUEST_LINE_RE.fullmatch(line, 0, len(line) - 2)
+        if not line.endswith(_CRLF) or match is None:
             raise BadStatusLine(show_line(line))
+        _check_target(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
         lines = [line]
         total = len(line)
         while True:
@@ -332,7 +352,7 @@ class HttpResponseParser(HttpParser):
         match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
         if match is None:
             try:
-                if (yield from self._wait_for_head(buf, STATUS_LINE_RE)):
+                if (yield from self._wait_for_head(buf)):
                     match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
             except EofStream:
                 raise ClientConnectionError("Can not read status line: the connection closed") from None
@@ -354,6 +374,11 @@ class HttpResponseParser(HttpParser):
         except EofStream:
             raise ClientConnectionError("Can not read status line: the connection closed") from None
         out.feed_data(self._message(status, fields))
+
+    def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
+        if start:
+            return FIELD_LINE_RE.fullmatch(buf, start, end) is not None
+        return STATUS_LINE_RE.fullmatch(buf, 0, end) is not None
 
     def _read_head(self, buf: ParserBuffer) -> Generator[None, bytes, tuple[str, list[tuple[str, str]]]]:
         """The lenient path: read the head line by line, normalising it."""
@@ -481,7 +506,7 @@ def _check_target(method: str, target: str) -> None:
         # authority-form (section 3.2.3): only, and always, CONNECT.
         if AUTHORITY_FORM_RE.fullmatch(target) is not None:
             return
-    elif ABSOLUTE_FORM_RE.match(target) is not None:
+    elif ABSOLUTE_FORM_RE.fullmatch(target) is not None:
         # absolute-form (section 3.2.2).
         return
     raise BadStatusLine(f"request target {target!r} is not valid for {method}")
@@ -510,7 +535,7 @@ def request_body_length(version: HttpVersion, headers: CIMultiDictProxy[str]) ->
             raise InvalidHeader("Transfer-Encoding: given more than once")
         # Section 6.3 rule 4: chunked must be the final coding; no other
         # transfer coding is implemented, so it must be the only one.
-        if codings[0].lower() != "chunked":
+        if ascii_lower(codings[0]) != "chunked":
             raise InvalidHeader(f"Transfer-Encoding: {codings[0]!r} (only 'chunked' is supported)")
         if "Content-Length" in headers:
             # Section 6.1: a request with both is a smuggling attempt.
@@ -537,7 +562,7 @@ def response_body_length(headers: CIMultiDictProxy[str]) -> int | None:
     """
     codings = headers.getall("Transfer-Encoding", None)
     if codings is not None:
-        last = codings[-1].rsplit(",", 1)[-1].strip(" \t").lower()
+        last = ascii_lower(codings[-1].rsplit(",", 1)[-1].strip(" \t"))
         return CHUNKED if last == "chunked" else UNTIL_CLOSE
     values = headers.getall("Content-Length", None)
     if values is None:

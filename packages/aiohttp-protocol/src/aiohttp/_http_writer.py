@@ -32,6 +32,7 @@ from ._http_abnf import (
     FORBIDDEN_IN_TARGET_RE,
     FORBIDDEN_IN_VALUE_RE,
     TOKEN_STR_RE,
+    ascii_lower,
 )
 from ._http_compression import Encoder
 from ._http_message import HttpVersion, HttpVersion11
@@ -345,7 +346,7 @@ class HttpMessage:
         elif upper == "TRANSFER-ENCODING":
             self._transfer_encoding(value)
         elif upper == "UPGRADE":
-            if "websocket" in value.lower():
+            if "websocket" in ascii_lower(value):
                 self.websocket = True
             self._store(name, value)
         elif upper in self._DEFAULTS:
@@ -361,7 +362,7 @@ class HttpMessage:
             self._headers.add(name, value)
 
     def _connection(self, value: str) -> None:
-        options = {option.strip(" \t").lower() for option in value.split(",")}
+        options = {ascii_lower(option.strip(" \t")) for option in value.split(",")}
         if "upgrade" in options:
             self.upgrade = True
         elif "close" in options:
@@ -370,7 +371,7 @@ class HttpMessage:
             self.keepalive = True
 
     def _transfer_encoding(self, value: str) -> None:
-        if value.strip(" \t").lower() != "chunked":
+        if ascii_lower(value.strip(" \t")) != "chunked":
             raise ValueError(f"Transfer-Encoding {value!r}: only 'chunked' is supported")
         self.chunked = True
 
