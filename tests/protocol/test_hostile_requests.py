@@ -25,9 +25,9 @@ Rows are cut exactly where the error becomes certain, and the ``at`` column
 says what the parser is allowed to wait for:
 
 * ``"line"``: the input ends with the offending line (or the byte that makes
-  a line too long, or a bare LF). BEHAVIOUR.md says errors are raised as soon
-  as the offending line is complete, so the error must come out without more
-  input and without end of input.
+  a line too long, or a bare LF). Errors are raised as soon as the offending
+  line is complete (``HttpParser._wait_for_head``), so the error must come
+  out without more input and without end of input.
 * ``"head"``: the error is about the head as a whole (framing, Host, the
   request-target form, ...) and the input ends with the blank line that ends
   the head; again no more input and no EOF.
@@ -173,7 +173,7 @@ REQUEST_LINE_CASES = [
     bad("request-line/http-name-lower-case", b"GET / http/1.1\r\n", BadStatusLine,
         "RFC 9112 2.3 (HTTP-name is case-sensitive)"),
     bad("request-line/version-1.2", b"GET / HTTP/1.2\r\n", BadStatusLine,
-        "RFC 9112 2.3; BEHAVIOUR.md: only HTTP/1.0 and HTTP/1.1"),
+        "RFC 9112 2.3; the issue: only HTTP/1.0 and HTTP/1.1"),
     bad("request-line/version-2.0", b"GET / HTTP/2.0\r\n", BadStatusLine,
         "RFC 9110 2.5 (major version not implemented)"),
     bad("request-line/version-two-digit-minor", b"GET / HTTP/1.10\r\n", BadStatusLine,
@@ -279,11 +279,11 @@ FRAMING_CASES = [
     bad("framing/te-cl-zero", POST + b"Content-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
         InvalidHeader, "RFC 9112 6.1; " + XX9P, at="head"),
     bad("framing/cl-twice-identical", POST + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\n",
-        InvalidHeader, "RFC 9112 6.3 item 5; BEHAVIOUR.md (even identical)", at="head"),
+        InvalidHeader, "RFC 9112 6.3 item 5; aiohttp-protocol CHANGES (even identical)", at="head"),
     bad("framing/cl-twice-different", POST + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n",
         InvalidHeader, "RFC 9112 6.3 item 5; RFC 9110 8.6", at="head"),
     bad("framing/cl-list", POST + b"Content-Length: 5, 5\r\n\r\n", InvalidHeader,
-        "RFC 9110 8.6; BEHAVIOUR.md", at="head"),
+        "RFC 9110 8.6; aiohttp-protocol CHANGES", at="head"),
     bad("framing/cl-plus", POST + b"Content-Length: +5\r\n\r\n", InvalidHeader,
         "RFC 9110 8.6 (1*DIGIT); " + GFW2, at="head"),
     bad("framing/cl-minus", POST + b"Content-Length: -1\r\n\r\n", InvalidHeader,
@@ -301,13 +301,13 @@ FRAMING_CASES = [
     bad("framing/cl-arabic-indic-digit", POST + "Content-Length: \u0665\r\n\r\n".encode(),
         InvalidHeader, "RFC 9110 8.6; " + UNICODE, at="head"),
     bad("framing/cl-19-digits", POST + b"Content-Length: 1000000000000000000\r\n\r\n",
-        InvalidHeader, "RFC 9110 8.6 (overflow); BEHAVIOUR.md (at most 18 digits)", at="head"),
+        InvalidHeader, "RFC 9110 8.6 (overflow); aiohttp-protocol CHANGES (at most 18 digits)", at="head"),
     bad("framing/te-xchunked", POST + b"Transfer-Encoding: xchunked\r\n\r\n", InvalidHeader,
         "RFC 9112 6.1; " + PORTSWIGGER + " TE.TE 'xchunked'", at="head"),
     bad("framing/te-chunked-identity", POST + b"Transfer-Encoding: chunked, identity\r\n\r\n",
         InvalidHeader, "RFC 9112 6.3 item 4 (chunked must be last); " + PORTSWIGGER, at="head"),
     bad("framing/te-gzip-chunked", POST + b"Transfer-Encoding: gzip, chunked\r\n\r\n",
-        InvalidHeader, "RFC 9112 6.1; BEHAVIOUR.md (only 'chunked' is supported)", at="head"),
+        InvalidHeader, "RFC 9112 6.1; aiohttp-protocol CHANGES (only 'chunked' is supported)", at="head"),
     bad("framing/te-identity", POST + b"Transfer-Encoding: identity\r\n\r\n", InvalidHeader,
         "RFC 9112 6.1 (identity is no transfer coding since RFC 7230)", at="head"),
     bad("framing/te-chunked-suffix", POST + b"Transfer-Encoding: chunked123\r\n\r\n",
@@ -319,7 +319,7 @@ FRAMING_CASES = [
         + " ('\\u212a'.lower() == 'k')", at="head"),
     bad("framing/te-twice",
         POST + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-        InvalidHeader, "RFC 9112 6.1; BEHAVIOUR.md (TE given twice)", at="head"),
+        InvalidHeader, "RFC 9112 6.1; aiohttp-protocol CHANGES (TE given twice)", at="head"),
     bad("framing/te-twice-obfuscated",
         POST + b"Transfer-Encoding: chunked\r\nTransfer-encoding: cow\r\n\r\n", InvalidHeader,
         PORTSWIGGER + " TE.TE duplicate header", at="head"),
@@ -360,33 +360,33 @@ HOST_CASES = [
 
 LIMIT_CASES = [
     bad("limits/request-line-over-max_line_size", request_line(65) + CRLF, LineTooLong,
-        "BEHAVIOUR.md (max_line_size); RFC 9112 3 (414/400 for long lines)",
+        "aiohttp-protocol CHANGES (max_line_size); RFC 9112 3 (414/400 for long lines)",
         limits=HeadLimits(max_line_size=64)),
     bad("limits/request-line-over-default-8190", request_line(8191) + CRLF, LineTooLong,
-        "BEHAVIOUR.md (max_line_size=8190); RFC 9112 3"),
+        "aiohttp-protocol CHANGES (max_line_size=8190); RFC 9112 3"),
     bad("limits/field-over-max_field_size", GET + field_line(65) + CRLF, LineTooLong,
-        "BEHAVIOUR.md (max_field_size); RFC 9110 5.4", limits=HeadLimits(max_field_size=64)),
+        "aiohttp-protocol CHANGES (max_field_size); RFC 9110 5.4", limits=HeadLimits(max_field_size=64)),
     bad("limits/field-over-default-8190", GET + field_line(8191) + CRLF, LineTooLong,
-        "BEHAVIOUR.md (max_field_size=8190); RFC 9110 5.4"),
+        "aiohttp-protocol CHANGES (max_field_size=8190); RFC 9110 5.4"),
     bad("limits/field-over-limit-before-its-end", GET + field_line(8192), LineTooLong,
-        "BEHAVIOUR.md (a line that cannot fit fails without waiting for its end)"),
+        "aiohttp-protocol CHANGES (a line that cannot fit fails without waiting for its end)"),
     bad("limits/head-over-max_headers", GET + (field_line(40) + CRLF) * 3, LineTooLong,
-        "BEHAVIOUR.md (max_headers: whole head); RFC 9110 5.4",
+        "aiohttp-protocol CHANGES (max_headers: whole head); RFC 9110 5.4",
         limits=HeadLimits(max_headers=128)),
     bad("limits/head-one-byte-over-max_headers", GET + field_line(90) + CRLF + CRLF, LineTooLong,
-        "BEHAVIOUR.md (max_headers counts through the blank line)", at="head",
+        "aiohttp-protocol CHANGES (max_headers counts through the blank line)", at="head",
         limits=HeadLimits(max_headers=128)),
     bad("limits/too-many-fields", GET + b"A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n", TooManyHeaders,
-        "BEHAVIOUR.md (max_header_count -> 431); RFC 6585 5",
+        "aiohttp-protocol CHANGES (max_header_count -> 431); RFC 6585 5",
         limits=HeadLimits(max_header_count=4)),
     bad("limits/too-many-fields-whole-head", GET + b"A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
-        TooManyHeaders, "BEHAVIOUR.md (max_header_count -> 431); RFC 6585 5", at="head",
+        TooManyHeaders, "aiohttp-protocol CHANGES (max_header_count -> 431); RFC 6585 5", at="head",
         limits=HeadLimits(max_header_count=4)),
     bad("limits/too-many-fields-default-100",
         GET + b"".join(b"X-%d: v\r\n" % i for i in range(100)) + CRLF, TooManyHeaders,
-        "BEHAVIOUR.md (max_header_count=100)", at="head"),
+        "aiohttp-protocol CHANGES (max_header_count=100)", at="head"),
     bad("limits/size-not-count", GET + field_line(60) + CRLF, LineTooLong,
-        "BEHAVIOUR.md (over max_headers with few fields: LineTooLong, not TooManyHeaders)",
+        "aiohttp-protocol CHANGES (over max_headers with few fields: LineTooLong, not TooManyHeaders)",
         limits=HeadLimits(max_headers=64, max_header_count=4)),
 ]
 
@@ -407,9 +407,9 @@ CHUNKED_CASES = [
     bad_body("chunked/size-unicode-digit", CHUNKED_HEAD, "\u0661\r\n".encode(),
              TransferEncodingError, "RFC 9112 7.1 (HEXDIG is ASCII); " + UNICODE),
     bad_body("chunked/size-17-hex-digits", CHUNKED_HEAD, b"1" * 17 + CRLF, TransferEncodingError,
-             "RFC 9112 7.1 (overflow); BEHAVIOUR.md (1-16 hex digits)"),
+             "RFC 9112 7.1 (overflow); aiohttp-protocol CHANGES (1-16 hex digits)"),
     bad_body("chunked/size-17-digits-leading-zeros", CHUNKED_HEAD, b"0" * 16 + b"1\r\n",
-             TransferEncodingError, "BEHAVIOUR.md (1-16 hex digits, zeros count)"),
+             TransferEncodingError, "aiohttp-protocol CHANGES (1-16 hex digits, zeros count)"),
     bad_body("chunked/ext-bare-lf", CHUNKED_HEAD, b"2;\nxx\r\n", TransferEncodingError,
              "RFC 9112 7.1.1; " + CHUNK_EXT_LF),
     bad_body("chunked/size-bare-lf-terminator", CHUNKED_HEAD, b"2\nxx\r\n",
@@ -429,10 +429,10 @@ CHUNKED_CASES = [
     bad_body("chunked/data-followed-by-bare-lf", CHUNKED_HEAD, b"3\r\nabc\n0",
              TransferEncodingError, "RFC 9112 7.1; " + CHUNK_EXT_LF),
     bad_body("chunked/size-line-over-max_field_size", CHUNKED_HEAD, b"1;" + b"a" * 40,
-             TransferEncodingError, "BEHAVIOUR.md (size line longer than max_field_size)",
+             TransferEncodingError, "aiohttp-protocol CHANGES (size line longer than max_field_size)",
              body_limits=BodyLimits(max_field_size=32)),
     bad_body("chunked/size-line-over-default", CHUNKED_HEAD, b"1;" + b"a" * 8200,
-             TransferEncodingError, "BEHAVIOUR.md (max_field_size=8190); GHSA-g84x-mcqj-x9qq"),
+             TransferEncodingError, "aiohttp-protocol CHANGES (max_field_size=8190); GHSA-g84x-mcqj-x9qq"),
     bad_body("trailer/space-before-colon", CHUNKED_HEAD, b"0\r\nFoo : bar\r\n", InvalidHeader,
              "RFC 9112 7.1.2, 5.1; " + TRAILERS),
     bad_body("trailer/bare-lf-smuggles-request", CHUNKED_HEAD,
@@ -446,25 +446,25 @@ CHUNKED_CASES = [
     bad_body("trailer/request-line-as-trailer", CHUNKED_HEAD, b"0\r\nGET /admin HTTP/1.1\r\n",
              InvalidHeader, "RFC 9112 7.1.2 (field-line needs ':'); " + TRAILERS),
     bad_body("trailer/line-over-max_field_size", CHUNKED_HEAD, b"0\r\n" + field_line(40),
-             LineTooLong, "BEHAVIOUR.md (trailer line longer than max_field_size)",
+             LineTooLong, "aiohttp-protocol CHANGES (trailer line longer than max_field_size)",
              body_limits=BodyLimits(max_field_size=32)),
     bad_body("trailer/section-over-max_headers", CHUNKED_HEAD,
              b"0\r\n" + (field_line(20) + CRLF) * 3, LineTooLong,
-             "BEHAVIOUR.md (trailer section longer than max_headers)",
+             "aiohttp-protocol CHANGES (trailer section longer than max_headers)",
              body_limits=BodyLimits(max_headers=48)),
     bad_body("trailer/too-many", CHUNKED_HEAD, b"0\r\nA: 1\r\nB: 2\r\nC: 3\r\n", TooManyHeaders,
              "GHSA-w2fm-2cpv-w7v5 / CVE-2026-22815", body_limits=BodyLimits(max_header_count=2)),
     bad_body("trailer/too-many-default-100", CHUNKED_HEAD,
              b"0\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(101)), TooManyHeaders,
-             "GHSA-w2fm-2cpv-w7v5 / CVE-2026-22815; BEHAVIOUR.md (max_header_count=100)"),
+             "GHSA-w2fm-2cpv-w7v5 / CVE-2026-22815; aiohttp-protocol CHANGES (max_header_count=100)"),
     bad_body("max_size/chunked", CHUNKED_HEAD, b"5\r\nabcde", PayloadTooLarge,
-             "BEHAVIOUR.md (chunked body passing max_size); RFC 9110 15.5.14",
+             "aiohttp-protocol CHANGES (chunked body passing max_size); RFC 9110 15.5.14",
              body_limits=BodyLimits(max_size=4)),
     bad_body("max_size/chunked-in-small-chunks", CHUNKED_HEAD, b"2\r\nab\r\n2\r\ncd\r\n2\r\nef",
-             PayloadTooLarge, "BEHAVIOUR.md (max_size counts across chunks)",
+             PayloadTooLarge, "aiohttp-protocol CHANGES (max_size counts across chunks)",
              body_limits=BodyLimits(max_size=5)),
     bad_body("max_size/content-length", length_head(100), b"", PayloadTooLarge,
-             "BEHAVIOUR.md (Content-Length > max_size fails before reading); RFC 9110 15.5.14",
+             "aiohttp-protocol CHANGES (Content-Length > max_size fails before reading); RFC 9110 15.5.14",
              body_limits=BodyLimits(max_size=10)),
 ]
 
@@ -538,7 +538,7 @@ VALID = [
           "RFC 9112 3.2 (Host is required in HTTP/1.1 only)", "GET", "/old", (),
           version=HttpVersion10, should_close=True),
     Valid("http-1.0-keep-alive", b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-          "RFC 9112 9.3; BEHAVIOUR.md", "GET", "/", (("Connection", "keep-alive"),),
+          "RFC 9112 9.3; aiohttp-protocol CHANGES", "GET", "/", (("Connection", "keep-alive"),),
           version=HttpVersion10),
     Valid("connection-close-in-token-list",
           GET + b"Connection: Keep-Alive, Close\r\n\r\n", "RFC 9110 7.6.1; RFC 9112 9.3",
@@ -572,25 +572,25 @@ VALID = [
           "POST", "/upload", (HOST, ("Transfer-Encoding", "chunked")),
           body=b"abc0123456789abcdef", trailers=(("X-Checksum", "42"), ("X-Other", "v"))),
     Valid("chunk-size-16-hex-digits", CHUNKED_HEAD + b"0000000000000003\r\nabc\r\n0\r\n\r\n",
-          "RFC 9112 7.1; BEHAVIOUR.md (up to 16 hex digits)", "POST", "/upload",
+          "RFC 9112 7.1; aiohttp-protocol CHANGES (up to 16 hex digits)", "POST", "/upload",
           (HOST, ("Transfer-Encoding", "chunked")), body=b"abc"),
     Valid("request-line-exactly-max_line_size",
           request_line(64) + CRLF + b"Host: example.com\r\n\r\n",
-          "BEHAVIOUR.md (max_line_size is inclusive)", "GET", "/" + "a" * 50, (HOST,),
+          "aiohttp-protocol CHANGES (max_line_size is inclusive)", "GET", "/" + "a" * 50, (HOST,),
           limits=HeadLimits(max_line_size=64)),
     Valid("field-exactly-max_field_size", GET + field_line(64) + CRLF + CRLF,
-          "BEHAVIOUR.md (max_field_size is inclusive)", "GET", "/",
+          "aiohttp-protocol CHANGES (max_field_size is inclusive)", "GET", "/",
           (HOST, ("X-Pad", "v" * 57)), limits=HeadLimits(max_field_size=64)),
     Valid("head-exactly-max_headers", GET + field_line(89) + CRLF + CRLF,
-          "BEHAVIOUR.md (max_headers is inclusive)", "GET", "/",
+          "aiohttp-protocol CHANGES (max_headers is inclusive)", "GET", "/",
           (HOST, ("X-Pad", "v" * 82)), limits=HeadLimits(max_headers=128)),
     Valid("exactly-max_header_count", GET + b"A: 1\r\nB: 2\r\nC: 3\r\n\r\n",
-          "BEHAVIOUR.md (max_header_count is inclusive)", "GET", "/",
+          "aiohttp-protocol CHANGES (max_header_count is inclusive)", "GET", "/",
           (HOST, ("A", "1"), ("B", "2"), ("C", "3")), limits=HeadLimits(max_header_count=4)),
     Valid("exactly-default-limits",
           request_line(8190) + CRLF + b"Host: example.com\r\n" + field_line(8190) + CRLF
           + b"".join(b"X-%d: v\r\n" % i for i in range(98)) + CRLF,
-          "BEHAVIOUR.md (defaults 8190 / 8190 / 100 fields are inclusive)", "GET",
+          "aiohttp-protocol CHANGES (defaults 8190 / 8190 / 100 fields are inclusive)", "GET",
           "/" + "a" * 8176,
           (HOST, ("X-Pad", "v" * 8183), *((f"X-{i}", "v") for i in range(98)))),
 ]
@@ -720,7 +720,7 @@ def check_hostile_by_hand(case: Hostile, pieces: list[bytes], how: str) -> None:
         if result.finished:
             pytest.fail(f"{how}: accepted: {result.message!r}")
         pytest.fail(f"{how}: no error after all {len(case.raw)} bytes: the parser waits for more"
-                    " input, but the error is certain (BEHAVIOUR.md: raised as soon as the"
+                    " input, but the error is certain (aiohttp-protocol CHANGES: raised as soon as the"
                     " offending line is complete)")
     check_error(case, result.error, how)
     if case.at == "eof":
@@ -745,13 +745,13 @@ def test_the_tables() -> None:
     ids = [case.id for case in HOSTILE] + [case.id for case in VALID]
     assert len(ids) == len(set(ids))
     for case in HOSTILE:
-        assert re.search(r"RFC \d{4}|GHSA-|BEHAVIOUR\.md|PortSwigger", case.source), case.id
+        assert re.search(r"RFC \d{4}|GHSA-|aiohttp-protocol CHANGES|PortSwigger", case.source), case.id
         if case.at == "head":
             assert case.head_len is None and case.raw.endswith(b"\r\n\r\n"), case.id
         if case.head_len is not None:
             assert case.raw[:case.head_len].endswith(b"\r\n\r\n"), case.id
     for valid in VALID:
-        assert re.search(r"RFC \d{4}|BEHAVIOUR\.md", valid.source), valid.id
+        assert re.search(r"RFC \d{4}|aiohttp-protocol CHANGES", valid.source), valid.id
 
 
 HOSTILE_PARAMS = [pytest.param(case, id=case.id) for case in HOSTILE]
@@ -790,7 +790,7 @@ async def test_hostile_through_stream_parser(case: Hostile) -> None:
         assert not accepted, "accepted: the parser ended its output without an error"
         assert before_eof is not None, (
             f"no error after all {len(case.raw)} bytes: the parser waits for more input"
-            f" (after EOF: {exc!r}; BEHAVIOUR.md: raised as soon as the offending line is"
+            f" (after EOF: {exc!r}; aiohttp-protocol CHANGES: raised as soon as the offending line is"
             " complete)")
         assert exc is before_eof
     check_error(case, exc, "through StreamParser")
@@ -847,7 +847,7 @@ async def test_valid_through_stream_parser(case: Valid) -> None:
 
 
 #: Messages that no head parser would produce, handed straight to the payload
-#: parser: it must re-check request framing itself (BEHAVIOUR.md: "Request
+#: parser: it must re-check request framing itself (aiohttp-protocol CHANGES: "Request
 #: framing re-checked strictly").
 UNCHECKED_FRAMING = [
     pytest.param(HttpVersion11, (("Content-Length", "+5"),), id="cl-plus"),
