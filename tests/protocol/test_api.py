@@ -7,11 +7,9 @@ import inspect
 import sys
 from importlib.metadata import version
 
-import pytest
-from multidict import CIMultiDictProxy
-
 import aiohttp.helpers
 import aiohttp.protocol
+import pytest
 from aiohttp import errors
 from aiohttp.parsers import ParserBuffer
 from aiohttp.protocol import (
@@ -29,6 +27,7 @@ from aiohttp.protocol import (
     Request,
     Response,
 )
+from multidict import CIMultiDictProxy
 
 PROTOCOL_ALL = ["HttpMessage", "Request", "Response", "HttpVersion", "HttpVersion10",
                 "HttpVersion11", "RawRequestMessage", "RawResponseMessage", "HttpPrefixParser",
@@ -36,8 +35,8 @@ PROTOCOL_ALL = ["HttpMessage", "Request", "Response", "HttpVersion", "HttpVersio
 
 
 def test_all_lists() -> None:
-    assert aiohttp.protocol.__all__ == PROTOCOL_ALL
-    assert aiohttp.helpers.__all__ == ["BasicAuth", "FormData", "parse_mimetype"]
+    assert sorted(aiohttp.protocol.__all__) == sorted(PROTOCOL_ALL)
+    assert sorted(aiohttp.helpers.__all__) == ["BasicAuth", "FormData", "parse_mimetype"]
     for module in (aiohttp.protocol, aiohttp.helpers):
         for name in module.__all__:
             assert hasattr(module, name), (module.__name__, name)
@@ -99,16 +98,16 @@ def test_writer_attributes() -> None:
     assert HttpMessage.websocket is False
     assert HttpMessage.filter is None
     assert Request.HOP_HEADERS == ()
-    assert Response.HOP_HEADERS == {
+    assert {
         "TRANSFER-ENCODING", "TRAILERS", "PROXY-AUTHENTICATE", "DATE", "TE", "SERVER",
-        "PROXY-AUTHORIZATION", "CONNECTION", "UPGRADE", "KEEP-ALIVE"}
+        "PROXY-AUTHORIZATION", "CONNECTION", "UPGRADE", "KEEP-ALIVE"} == Response.HOP_HEADERS
 
 
 def test_server_software_names_our_own_version() -> None:
     expected = (f"Python/{sys.version_info[0]}.{sys.version_info[1]} "
                 f"aiohttp/{version('aiohttp-protocol')}")
-    assert HttpMessage.SERVER_SOFTWARE == expected
-    assert Response.SERVER_SOFTWARE == expected
+    assert expected == HttpMessage.SERVER_SOFTWARE
+    assert expected == Response.SERVER_SOFTWARE
 
 
 def test_new_errors_are_http_errors() -> None:

@@ -14,7 +14,6 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
-
 from aiohttp import errors
 from aiohttp.parsers import ParserBuffer
 from aiohttp.protocol import (
@@ -63,7 +62,7 @@ def run(parser: Any, data: bytes, *, step: int = 0, eof: bool = False) -> tuple[
 
 
 def request(data: bytes, **limits: int) -> RawRequestMessage:
-    whole, rest = run(HttpRequestParser(**limits), data)
+    whole, _ = run(HttpRequestParser(**limits), data)
     split, _ = run(HttpRequestParser(**limits), data, step=1)
     assert whole == split
     return whole  # type: ignore[no-any-return]
@@ -252,7 +251,8 @@ def test_response_limits() -> None:
     with pytest.raises(errors.LineTooLong):
         run(HttpResponseParser(max_line_size=20), b"HTTP/1.1 200 " + b"x" * 30 + b"\r\n\r\n")
     with pytest.raises(errors.TooManyHeaders):
-        run(HttpResponseParser(max_header_count=2), b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
+        run(HttpResponseParser(max_header_count=2),
+            b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
     # Folded continuation lines count toward the field's size, not the count.
     message, _ = run(HttpResponseParser(max_header_count=1),
                      b"HTTP/1.1 200 OK\nA: 1\n 2\n 3\n\n")

@@ -54,7 +54,8 @@ REQUEST_LINE = rb"(" + TOKEN + rb") ([\x21\x22\x24-\x7e]+) HTTP/1\.([01])"
 #: can match the delimiter that follows it, so backtracking could never
 #: help, and not recording the points to backtrack to is faster.
 REQUEST_HEAD_RE = re.compile(
-    TCHAR + rb"++ [\x21\x22\x24-\x7e]++ HTTP/1\.[01]\r\n(?:" + TCHAR + rb"++:" + FIELD_CHAR + rb"*+\r\n)*+\r\n")
+    TCHAR + rb"++ [\x21\x22\x24-\x7e]++ HTTP/1\.[01]\r\n"
+    rb"(?:" + TCHAR + rb"++:" + FIELD_CHAR + rb"*+\r\n)*+\r\n")
 REQUEST_LINE_RE = re.compile(REQUEST_LINE)
 FIELD_LINE_RE = re.compile(FIELD_LINE)
 TOKEN_RE = re.compile(TOKEN)

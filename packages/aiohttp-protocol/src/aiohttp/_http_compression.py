@@ -54,7 +54,7 @@ class Decoder:
         if coding not in ("gzip", "deflate", "br"):
             raise ValueError(f"unsupported content coding {coding!r}")
         if coding == "br" and _brotli is None:
-            raise ContentEncodingError("a 'br' body needs the brotli package, which is not installed")
+            raise ContentEncodingError("a 'br' body needs the brotli package (not installed)")
         self.coding = coding
         self.max_size = max_size
         self.size = 0
@@ -152,7 +152,7 @@ class Encoder:
     def __init__(self, coding: str) -> None:
         if coding == "br":
             if _brotli is None:
-                raise ValueError("'br' compression needs the brotli package, which is not installed")
+                raise ValueError("'br' compression needs the brotli package (not installed)")
             self._brotli: Any = _brotli.Compressor()
         elif coding in ("gzip", "deflate"):
             self._brotli = None

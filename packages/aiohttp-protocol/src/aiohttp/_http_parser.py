@@ -20,7 +20,6 @@ real servers require; each leniency is listed on ``HttpResponseParser``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -60,9 +59,9 @@ from .streams import EofStream
 
 __all__ = [
     "HttpParser",
+    "HttpPrefixParser",
     "HttpRequestParser",
     "HttpResponseParser",
-    "HttpPrefixParser",
 ]
 
 #: Default limits (those of aiohttp 0.9, plus a field count like gunicorn's).
@@ -318,6 +317,13 @@ class HttpRequestParser(HttpParser):
             method, path, version, headers, close, coding))
 
 
+_StatusAndFields = tuple[str, list[tuple[str, str]]]
+
+
+def _closed_before_status_line() -> ClientConnectionError:
+    return ClientConnectionError("Can not read status line: the connection closed")
+
+
 class HttpResponseParser(HttpParser):
     """Reads a response head and emits one ``RawResponseMessage``.
 
@@ -348,14 +354,14 @@ class HttpResponseParser(HttpParser):
             while not buf:
                 buf.feed_data((yield))
         except EofStream:
-            raise ClientConnectionError("Can not read status line: the connection closed") from None
+            raise _closed_before_status_line() from None
         match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
         if match is None:
             try:
                 if (yield from self._wait_for_head(buf)):
                     match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
             except EofStream:
-                raise ClientConnectionError("Can not read status line: the connection closed") from None
+                raise _closed_before_status_line() from None
         if match is not None:
             end = match.end()
             head = buf[:end - 2]
@@ -372,7 +378,7 @@ class HttpResponseParser(HttpParser):
         try:
             status, fields = yield from self._read_head(buf)
         except EofStream:
-            raise ClientConnectionError("Can not read status line: the connection closed") from None
+            raise _closed_before_status_line() from None
         out.feed_data(self._message(status, fields))
 
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
@@ -380,7 +386,7 @@ class HttpResponseParser(HttpParser):
             return FIELD_LINE_RE.fullmatch(buf, start, end) is not None
         return STATUS_LINE_RE.fullmatch(buf, 0, end) is not None
 
-    def _read_head(self, buf: ParserBuffer) -> Generator[None, bytes, tuple[str, list[tuple[str, str]]]]:
+    def _read_head(self, buf: ParserBuffer) -> Generator[None, bytes, _StatusAndFields]:
         """The lenient path: read the head line by line, normalising it."""
         line = _strip_eol((yield from self._start_line(buf, (_CRLF, b"\n"))))
         if STATUS_LINE_RE.fullmatch(line) is None:

@@ -53,7 +53,7 @@ def _own_version() -> str:
         return "0+unknown"
 
 
-SERVER_SOFTWARE = "Python/{0[0]}.{0[1]} aiohttp/{1}".format(sys.version_info, _own_version())
+SERVER_SOFTWARE = f"Python/{sys.version_info[0]}.{sys.version_info[1]} aiohttp/{_own_version()}"
 
 
 class Transport(Protocol):
@@ -244,6 +244,8 @@ class HttpMessage:
 
     # Per-message state whose initial value lives on the class: a message is
     # built for every response, and each assignment in __init__ costs.
+    closing = False
+    keepalive: bool | None = None
     chunked = False
     length: int | None = None
     headers_sent = False
@@ -387,10 +389,16 @@ class HttpMessage:
         if self._headers is None:
             append = self._pending.append
             for name, value in headers:
-                if name.upper() in special:
-                    self.add_header(name, value)
-                else:
+                upper = name.upper()
+                if upper not in special:
                     append((name, value.strip(" \t")))
+                elif upper == "CONTENT-LENGTH" and self._length_text is None:
+                    value = value.strip(" \t")
+                    self.length = _content_length(value)
+                    self._length_text = value
+                    append((name, value))
+                else:
+                    self.add_header(name, value)
         else:
             add = self._headers.add
             for name, value in headers:
@@ -440,11 +448,12 @@ class HttpMessage:
         extra = self._default_headers()
         if self.chunked:
             extra += b"Transfer-Encoding: chunked\r\n"
+        keepalive = self.keepalive
         if self.upgrade:
             extra += b"Connection: upgrade\r\n"
-        elif self.closing if self.keepalive is None else not self.keepalive:
+        elif self.closing if keepalive is None else not keepalive:
             extra += b"Connection: close\r\n"
-        elif self.version < HttpVersion11:
+        elif keepalive and self.version < HttpVersion11:
             extra += b"Connection: keep-alive\r\n"
         if fields:
             section = ("\r\n".join(map(": ".join, fields)) + "\r\n").encode(
@@ -634,11 +643,14 @@ class Response(HttpMessage):
     def __init__(self, transport: Transport, status: int,
                  http_version: HttpVersion = HttpVersion11, close: bool = False, *,
                  reason: str | None = None, request_method: str | None = None) -> None:
-        # HttpMessage.__init__, inlined: a server builds one of these per request.
+        # HttpMessage.__init__, inlined: a server builds one of these per
+        # request. Attributes whose value is the class default are not set.
         self.transport = transport
         self.version = http_version
-        self.closing = close
-        self.keepalive = None if http_version >= HttpVersion11 else False
+        if close:
+            self.closing = True
+        if http_version < HttpVersion11:
+            self.keepalive = False
         self._pending = []
         if type(status) is not int:
             raise TypeError(f"status must be an int, not {status!r}")
@@ -657,10 +669,15 @@ class Response(HttpMessage):
             self.status_line = (f"HTTP/{http_version[0]}.{http_version[1]} {status} "
                                 f"{reason}\r\n").encode("utf-8", "surrogateescape")
         self.status = status
-        self._reason = reason
-        self.request_method = request_method
-        if request_method == "HEAD":
-            self._discard = True
+        if reason is not None:
+            self._reason = reason
+        if request_method is not None:
+            self.request_method = request_method
+            if request_method == "HEAD":
+                self._discard = True
+
+    _reason: str | None = None
+    request_method: str | None = None
 
     @property
     def reason(self) -> str:
@@ -673,7 +690,10 @@ class Response(HttpMessage):
 
     def _choose_writer(self) -> None:
         # HttpMessage._choose_writer for a response, with the usual case first.
-        if self.length is not None and not self.chunked and self._has_body():
+        status = self.status
+        assert status is not None
+        if (self.length is not None and not self.chunked and status >= 200
+                and status != 204 and status != 304 and not self._discard):
             self._writer = HttpMessage._write_length
         else:
             super()._choose_writer()
@@ -686,6 +706,9 @@ class Response(HttpMessage):
 
     def _default_headers(self) -> bytes:
         if not self._defaults_given and self._headers is None:
+            expires, software, lines = _defaults_cache
+            if software is self.SERVER_SOFTWARE and time.time() < expires:
+                return lines
             return _date_and_server(self.SERVER_SOFTWARE)
         extra = b""
         if not self._has_field("DATE"):

@@ -28,15 +28,15 @@ from ._http_writer import HttpMessage, Request, Response
 
 __all__ = [
     "HttpMessage",
-    "Request",
-    "Response",
+    "HttpPayloadParser",
+    "HttpPrefixParser",
+    "HttpRequestParser",
+    "HttpResponseParser",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
     "RawRequestMessage",
     "RawResponseMessage",
-    "HttpPrefixParser",
-    "HttpRequestParser",
-    "HttpResponseParser",
-    "HttpPayloadParser",
+    "Request",
+    "Response",
 ]

@@ -36,13 +36,13 @@ from .errors import LineLimitExceededParserError
 from .log import internal_log
 
 __all__ = [
-    "EofStream",
-    "StreamReader",
-    "DataQueue",
     "ChunksQueue",
-    "FlowControlStreamReader",
-    "FlowControlDataQueue",
+    "DataQueue",
+    "EofStream",
     "FlowControlChunksQueue",
+    "FlowControlDataQueue",
+    "FlowControlStreamReader",
+    "StreamReader",
 ]
 
 #: What byte reads return at end of stream.
