@@ -28,30 +28,30 @@ import builtins
 from collections.abc import Iterable
 
 __all__ = [
-    "BadStatusLine",
-    "ClientConnectionError",
-    "ConnectionError",
-    "ContentEncodingError",
-    "HttpBadRequest",
-    "HttpErrorException",
     "HttpException",
+    "HttpErrorException",
+    "HttpBadRequest",
     "HttpMethodNotAllowed",
-    "HttpProxyError",
     "IncompleteRead",
-    "InvalidHeader",
+    "BadStatusLine",
     "LineTooLong",
-    "OsConnectionError",
-    "PayloadTooLarge",
-    "ProxyConnectionError",
-    "TimeoutError",
+    "InvalidHeader",
     "TooManyHeaders",
     "TransferEncodingError",
+    "ContentEncodingError",
+    "PayloadTooLarge",
+    "ConnectionError",
+    "OsConnectionError",
+    "ClientConnectionError",
+    "TimeoutError",
+    "ProxyConnectionError",
+    "HttpProxyError",
 ]
 
 #: Headers attached to an HTTP error: ``(name, value)`` pairs.
 HeaderPairs = Iterable[tuple[str, str]]
 
-TimeoutError = builtins.TimeoutError
+TimeoutError = builtins.TimeoutError  # noqa: A001 - the 0.9 name, kept on purpose
 
 
 class HttpException(Exception):
@@ -173,7 +173,7 @@ class PayloadTooLarge(HttpBadRequest):
         self.limit = limit
 
 
-class ConnectionError(Exception):
+class ConnectionError(Exception):  # noqa: A001 - the 0.9 name, kept on purpose
     """An HTTP connection failed or broke."""
 
 

@@ -35,12 +35,12 @@ from .errors import ConnectionError, LineLimitExceededParserError
 from .streams import EofStream, FlowControlDataQueue, StreamWriter
 
 __all__ = [
-    "ChunksParser",
     "EofStream",
-    "LinesParser",
-    "ParserBuffer",
     "StreamParser",
     "StreamProtocol",
+    "ParserBuffer",
+    "LinesParser",
+    "ChunksParser",
 ]
 
 #: Default ``limit`` of a ``ParserBuffer``: the longest delimited read

@@ -36,13 +36,13 @@ from .errors import LineLimitExceededParserError
 from .log import internal_log
 
 __all__ = [
-    "ChunksQueue",
-    "DataQueue",
     "EofStream",
-    "FlowControlChunksQueue",
-    "FlowControlDataQueue",
-    "FlowControlStreamReader",
     "StreamReader",
+    "DataQueue",
+    "ChunksQueue",
+    "FlowControlStreamReader",
+    "FlowControlDataQueue",
+    "FlowControlChunksQueue",
 ]
 
 #: What byte reads return at end of stream.
