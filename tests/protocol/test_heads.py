@@ -283,3 +283,26 @@ def test_prefix_parser_refusals(data: bytes, allowed: tuple[str, ...],
     with pytest.raises(error):
         run(HttpPrefixParser(allowed), data)
     assert run(HttpPrefixParser(["get"]), b"GET / HTTP/1.1\r\n")[0] == "GET"
+
+
+def test_request_writer_drops_the_fragment() -> None:
+    """A fragment never goes on the wire (RFC 9110 section 7.1; 0.9 sent it)."""
+    from aiohttp.protocol import Request
+
+    class Collect:
+        def __init__(self) -> None:
+            self.data = b""
+
+        def write(self, data: bytes) -> None:
+            self.data += data
+
+        def writelines(self, data: list[bytes]) -> None:
+            self.data += b"".join(data)
+
+        def drain(self) -> None:
+            raise AssertionError("not awaited here")
+
+    transport = Collect()
+    Request(transport, "GET", "/a?b=1#part").send_headers()  # type: ignore[arg-type]
+    message, _ = run(HttpRequestParser(), transport.data.replace(b"\r\n", b"\r\nHost: h\r\n", 1))
+    assert message.path == "/a?b=1"

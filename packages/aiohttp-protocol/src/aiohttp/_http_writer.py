@@ -722,7 +722,7 @@ class Request(HttpMessage):
     """A request: ``Request(transport, 'GET', '/path?query')``.
 
     The method must be a token and the target printable ASCII without spaces
-    (``ValueError``). ``User-Agent`` defaults to ``SERVER_SOFTWARE``. The
+    (``ValueError``); a ``#fragment`` is dropped from the target. ``User-Agent`` defaults to ``SERVER_SOFTWARE``. The
     body is chunked only when asked (``force_chunked()`` or a
     ``Transfer-Encoding: chunked`` header); with neither that nor a
     Content-Length a request has no body, and writing one is a
@@ -739,6 +739,9 @@ class Request(HttpMessage):
         _require(str, "path", path)
         if TOKEN_STR_RE.fullmatch(method) is None:
             raise ValueError(f"invalid method {method!r}")
+        # A fragment is for the client alone, never part of a request target
+        # (RFC 9110 section 7.1); 0.9 sent it.
+        path = path.partition("#")[0]
         if not path or not path.isascii() or FORBIDDEN_IN_TARGET_RE.search(path) is not None:
             raise ValueError(f"invalid request target {path!r}")
         self.method = method
