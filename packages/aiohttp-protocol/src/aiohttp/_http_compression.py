@@ -58,6 +58,7 @@ class Decoder:
         self.coding = coding
         self.max_size = max_size
         self.size = 0
+        self._received = False
         self._zlib: Any = None
         self._brotli: Any = _brotli.Decompressor() if coding == "br" else None
         self._head = b""  # deflate: the first byte, until the second one decides the format
@@ -66,6 +67,8 @@ class Decoder:
 
     def decode(self, data: bytes) -> Iterator[bytes]:
         """The decoded pieces of the next input bytes."""
+        if data:
+            self._received = True
         if self._brotli is not None:
             yield from self._decode_brotli(data)
             return
@@ -111,22 +114,29 @@ class Decoder:
 
     def _decode_brotli(self, data: bytes) -> Iterator[bytes]:
         decompressor = self._brotli
-        bounded = hasattr(decompressor, "can_accept_more_data")
         try:
-            if not bounded:  # brotli < 1.2: the whole output of this input at once
-                piece = decompressor.process(data)
-                if piece:
-                    yield self._count(piece)
+            if not hasattr(decompressor, "can_accept_more_data"):
+                # brotli < 1.2: the whole output of this input at once.
+                yield from self._pieces(decompressor.process(data))
                 return
+            # output_buffer_limit stops the output growing once it reaches
+            # the limit, and the decompressor may keep more inside even when
+            # it says it can take more input: ask until it has nothing left.
             piece = decompressor.process(data, output_buffer_limit=PIECE)
-            while True:
-                if piece:
-                    yield self._count(piece)
-                if decompressor.can_accept_more_data():
-                    return
+            while piece or not decompressor.can_accept_more_data():
+                yield from self._pieces(piece)
                 piece = decompressor.process(b"", output_buffer_limit=PIECE)
         except _brotli.error as exc:
             raise ContentEncodingError(f"invalid br data: {exc}") from None
+
+    def _pieces(self, output: bytes) -> Iterator[bytes]:
+        """``output`` in pieces of at most PIECE bytes, counted against the limit."""
+        if len(output) <= PIECE:
+            if output:
+                yield self._count(output)
+            return
+        for start in range(0, len(output), PIECE):
+            yield self._count(output[start:start + PIECE])
 
     def _count(self, piece: bytes) -> bytes:
         self.size += len(piece)
@@ -135,7 +145,13 @@ class Decoder:
         return piece
 
     def finish(self) -> None:
-        """The body ended: it must have ended the compressed stream too."""
+        """The body ended: it must have ended the compressed stream too.
+
+        An empty body is an empty body, whatever its Content-Encoding says
+        (servers label empty responses ``gzip`` too).
+        """
+        if not self._received:
+            return
         if self._brotli is not None:
             finished = self._brotli.is_finished()
         elif self._zlib is None:

@@ -69,9 +69,10 @@ class HttpPayloadParser:
     2. chunked, when ``Transfer-Encoding`` says so (for a request it must be
        exactly ``chunked``, with no ``Content-Length``: ``InvalidHeader``);
     3. ``Content-Length`` (digits only), else the ``length`` argument;
-    4. otherwise, until the connection closes if ``readall`` (or, for a
-       response, if a transfer coding other than chunked is used); else no
-       body.
+    4. otherwise, for a response: until the connection closes if
+       ``readall`` or a transfer coding other than chunked is used (that
+       coding is not decoded), else no body; a request without framing has
+       no body (RFC 9112 section 6.3 rule 7), whatever ``readall`` says.
 
     With ``compression`` the body is decoded according to
     ``message.compression``; the decoded body may be at most
@@ -120,6 +121,11 @@ class HttpPayloadParser:
             length = response_body_length(message.headers)
         else:
             length = request_body_length(message.version, message.headers)
+            if length is None:
+                # RFC 9112 section 6.3 rule 7: a request without framing
+                # headers has no body, readall or not.
+                length = self.length
+                return length or None
         if length is None:
             length = self.length
         if length is None or length == UNTIL_CLOSE:

@@ -196,8 +196,9 @@ class HttpProxyError(HttpErrorException):
 class IncompleteRead(ConnectionError):
     """The connection ended before a message body was complete.
 
-    ``partial`` holds the bytes that did arrive; ``expected`` is how many more
-    were expected, when that is known.
+    ``partial`` holds the bytes that did arrive when the raiser kept them
+    (the body parsers stream a body out as it comes and keep none, so theirs
+    is empty); ``expected`` is how many more were expected, when known.
     """
 
     def __init__(self, partial: bytes, expected: int | None = None) -> None:
