@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from multidict import istr
+
 # RFC 9110 section 5.6.2:
 #   token = 1*tchar
 #   tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -161,3 +163,12 @@ def ascii_lower(value: str) -> str:
     non-ASCII value is returned unchanged, so it equals no token.
     """
     return value.lower() if value.isascii() else value
+
+
+# The field names the parsers and writers look up in every message, as
+# ``istr``: a case-insensitive multidict folds their case once, not per lookup.
+HOST = istr("Host")
+CONNECTION = istr("Connection")
+CONTENT_LENGTH = istr("Content-Length")
+CONTENT_ENCODING = istr("Content-Encoding")
+TRANSFER_ENCODING = istr("Transfer-Encoding")

@@ -28,14 +28,19 @@ from ._http_abnf import (
     ABSOLUTE_FORM_RE,
     AUTHORITY_FORM_RE,
     BAD_PERCENT_RE,
+    CONNECTION,
+    CONTENT_ENCODING,
+    CONTENT_LENGTH,
     CONTENT_LENGTH_RE,
     FIELD_LINE_RE,
+    HOST,
     HOST_RE,
     REQUEST_HEAD_RE,
     REQUEST_LINE_RE,
     RESPONSE_HEAD_RE,
     STATUS_LINE_RE,
     TOKEN_RE,
+    TRANSFER_ENCODING,
     ascii_lower,
 )
 from ._http_message import (
@@ -101,7 +106,7 @@ def content_coding(value: str | None) -> str | None:
 
 def connection_options(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> frozenset[str]:
     """The lower-cased options of every ``Connection`` field (RFC 9110 section 7.6.1)."""
-    values = headers.getall("Connection", None)
+    values = headers.getall(CONNECTION, None)
     if not values:
         return frozenset()
     return frozenset(
@@ -119,7 +124,7 @@ def _wants_close(version: HttpVersion, headers: CIMultiDictProxy[str] | CIMultiD
     HTTP/1.1 persists unless the ``close`` option is sent; HTTP/1.0 only
     with the ``keep-alive`` option (which 0.9 ignored; see the README).
     """
-    value = headers.get("Connection")
+    value = headers.get(CONNECTION)
     if value is None:
         return version < HttpVersion11
     close = _CLOSE_OPTION.get(ascii_lower(value))
@@ -244,11 +249,15 @@ class HttpRequestParser(HttpParser):
             match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
         if match is not None:
             end = match.end()
-            head = buf[:end - 2]
-            del buf[:end]
+            if end == len(buf):  # the usual case: the buffer holds just the head
+                head = bytes(buf)
+                buf.clear()
+            else:
+                head = bytes(buf[:end])
+                del buf[:end]
             out.feed_data(self._message(head))
             return
-        out.feed_data(self._message((yield from self._read_head(buf))))
+        out.feed_data(self._message((yield from self._read_head(buf)) + _CRLF))
 
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
         if start:
@@ -282,13 +291,14 @@ class HttpRequestParser(HttpParser):
             _check_field_line(line)
             lines.append(line)
 
-    def _message(self, head: bytes | bytearray) -> RawRequestMessage:
-        """Build the message from a head whose every line is known to be valid."""
+    def _message(self, head: bytes) -> RawRequestMessage:
+        """Build the message from a head whose every line is known to be
+        valid, its blank line included."""
         lines = head.decode("utf-8", "surrogateescape").split("\r\n")
         method, path, version_text = lines[0].split(" ")
         version = _VERSIONS[version_text[-1]]
         del lines[0]
-        lines.pop()
+        del lines[-2:]
         if len(lines) > self.max_header_count:
             raise TooManyHeaders(self.max_header_count)
         fields: CIMultiDict[str] = CIMultiDict()
@@ -299,16 +309,22 @@ class HttpRequestParser(HttpParser):
         headers = CIMultiDictProxy(fields)
         if path[0] != "/" or method == "CONNECT":
             _check_target(method, path)
-        hosts = headers.getall("Host", None)
+        # The lookups below go to the multidict itself, one layer less than
+        # through its proxy.
+        hosts = fields.getall(HOST, None)
         if hosts is None or len(hosts) != 1 or hosts[0] not in _valid_hosts:
             _check_host(version, hosts)
-        if "Transfer-Encoding" in headers or "Content-Length" in headers:
+        if TRANSFER_ENCODING in fields or CONTENT_LENGTH in fields:
             request_body_length(version, headers)
-        if "Connection" in headers:
-            close = _wants_close(version, headers)
-        else:
+        options = fields.getall(CONNECTION, None)
+        if options is None:
             close = version is not HttpVersion11
-        coding = headers.get("Content-Encoding")
+        elif (len(options) == 1 and version is HttpVersion11
+              and options[0] in _CLOSE_OPTION):  # the usual "keep-alive" or "close"
+            close = _CLOSE_OPTION[options[0]]
+        else:
+            close = _wants_close(version, headers)
+        coding = fields.get(CONTENT_ENCODING)
         if coding is not None:
             coding = content_coding(coding)
         # tuple.__new__ skips the Python-level NamedTuple constructor: this
@@ -424,14 +440,14 @@ class HttpResponseParser(HttpParser):
         version = _VERSIONS.get(version_text[-1]) or HttpVersion(1, int(version_text[-1]))
         headers = CIMultiDictProxy(CIMultiDict(pairs))
         close = _wants_close(version, headers)
-        if "Content-Length" in headers:
+        if CONTENT_LENGTH in headers:
             response_body_length(headers)
-            if "Transfer-Encoding" in headers:
+            if TRANSFER_ENCODING in headers:
                 # RFC 9112 section 6.3 rule 3: Transfer-Encoding wins, and the
                 # connection is not to be trusted with another message.
                 close = True
         return RawResponseMessage(version, int(code), rest[0] if rest else "", headers, close,
-                                  content_coding(headers.get("Content-Encoding")))
+                                  content_coding(headers.get(CONTENT_ENCODING)))
 
 
 class HttpPrefixParser:
@@ -531,7 +547,7 @@ def request_body_length(version: HttpVersion, headers: CIMultiDictProxy[str]) ->
     (no body: rule 7). Every ambiguity is an ``InvalidHeader``: that is what
     stops request smuggling.
     """
-    codings = headers.getall("Transfer-Encoding", None)
+    codings = headers.getall(TRANSFER_ENCODING, None)
     if codings is not None:
         if version < HttpVersion11:
             # Section 6.1: an HTTP/1.0 message with Transfer-Encoding has
@@ -543,11 +559,11 @@ def request_body_length(version: HttpVersion, headers: CIMultiDictProxy[str]) ->
         # transfer coding is implemented, so it must be the only one.
         if ascii_lower(codings[0]) != "chunked":
             raise InvalidHeader(f"Transfer-Encoding: {codings[0]!r} (only 'chunked' is supported)")
-        if "Content-Length" in headers:
+        if CONTENT_LENGTH in headers:
             # Section 6.1: a request with both is a smuggling attempt.
             raise InvalidHeader("Content-Length with Transfer-Encoding")
         return CHUNKED
-    values = headers.getall("Content-Length", None)
+    values = headers.getall(CONTENT_LENGTH, None)
     if values is None:
         return None
     if len(values) > 1:
@@ -566,11 +582,11 @@ def response_body_length(headers: CIMultiDictProxy[str]) -> int | None:
     or as a list (RFC 9110 section 8.6); different values are an
     ``InvalidHeader``.
     """
-    codings = headers.getall("Transfer-Encoding", None)
+    codings = headers.getall(TRANSFER_ENCODING, None)
     if codings is not None:
         last = ascii_lower(codings[-1].rsplit(",", 1)[-1].strip(" \t"))
         return CHUNKED if last == "chunked" else UNTIL_CLOSE
-    values = headers.getall("Content-Length", None)
+    values = headers.getall(CONTENT_LENGTH, None)
     if values is None:
         return None
     found = {member.strip(" \t") for value in values for member in value.split(",")}

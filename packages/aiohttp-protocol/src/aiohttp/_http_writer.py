@@ -28,10 +28,13 @@ from typing import Any, ClassVar, Protocol
 from multidict import CIMultiDict
 
 from ._http_abnf import (
+    CONNECTION,
+    CONTENT_LENGTH,
     FIELDS_RE,
     FORBIDDEN_IN_TARGET_RE,
     FORBIDDEN_IN_VALUE_RE,
     TOKEN_STR_RE,
+    TRANSFER_ENCODING,
     ascii_lower,
 )
 from ._http_compression import Encoder
@@ -138,6 +141,22 @@ def _require(kind: type, what: str, value: object) -> None:
     """Type checks that stay at run time: 0.9 callers pass anything."""
     if not isinstance(value, kind) or isinstance(value, bool):
         raise TypeError(f"{what} must be {kind.__name__}, not {type(value).__name__}: {value!r}")
+
+
+#: Field names already found to be tokens. Responses use the same few names
+#: over and over; a set lookup is much cheaper than the regular expression.
+_valid_names: set[str] = set()
+_VALID_NAMES_MAX = 1024
+
+
+def _check_name(name: str) -> None:
+    """RFC 9110 section 5.1: a field name is a token (``ValueError``)."""
+    _require(str, "a header name", name)
+    if TOKEN_STR_RE.fullmatch(name) is None:
+        raise ValueError(f"invalid header name {name!r}")
+    if len(_valid_names) >= _VALID_NAMES_MAX:
+        _valid_names.clear()
+    _valid_names.add(name)
 
 
 def _content_length(value: str) -> int:
@@ -323,12 +342,15 @@ class HttpMessage:
     def add_header(self, name: str, value: str) -> None:
         """Add a header field.
 
-        Names and values are checked when the headers are sent (so that
-        fields put into ``headers`` directly are checked too); the framing
+        The name is checked at once (a token, RFC 9110 section 5.1); every
+        name and value is checked again when the headers are sent, so that
+        fields put into ``headers`` directly are checked too. The framing
         fields take effect at once.
         """
         if self.headers_sent:
             raise RuntimeError("the headers have already been sent")
+        if name not in _valid_names:
+            _check_name(name)
         value = value.strip(" \t")
         upper = name.upper()
         if upper not in self._special:
@@ -389,6 +411,8 @@ class HttpMessage:
         if self._headers is None:
             append = self._pending.append
             for name, value in headers:
+                if name not in _valid_names:
+                    _check_name(name)
                 upper = name.upper()
                 if upper not in special:
                     append((name, value.strip(" \t")))
@@ -402,6 +426,8 @@ class HttpMessage:
         else:
             add = self._headers.add
             for name, value in headers:
+                if name not in _valid_names:
+                    _check_name(name)
                 if name.upper() in special:
                     self.add_header(name, value)
                 else:
@@ -419,14 +445,14 @@ class HttpMessage:
 
     def _take_framing_fields(self, headers: CIMultiDict[str]) -> None:
         """Apply the framing fields that were put into ``headers`` directly."""
-        length = headers.get("Content-Length")
+        length = headers.get(CONTENT_LENGTH)
         if length is not None and length != self._length_text:
             self.length = _content_length(length)
-        if "Connection" in headers:
-            for value in headers.popall("Connection"):
+        if CONNECTION in headers:
+            for value in headers.popall(CONNECTION):
                 self._connection(value)
-        if "Transfer-Encoding" in headers:
-            for value in headers.popall("Transfer-Encoding"):
+        if TRANSFER_ENCODING in headers:
+            for value in headers.popall(TRANSFER_ENCODING):
                 self._transfer_encoding(value)
 
     def send_headers(self) -> None:
@@ -444,6 +470,9 @@ class HttpMessage:
         else:
             self._take_framing_fields(headers)
             fields = list(headers.items())
+            for name, _ in fields:
+                if name not in _valid_names:
+                    _check_name(name)
         self._choose_writer()
         extra = self._default_headers()
         if self.chunked:
@@ -458,7 +487,9 @@ class HttpMessage:
         if fields:
             section = ("\r\n".join(map(": ".join, fields)) + "\r\n").encode(
                 "utf-8", "surrogateescape")
-            if FIELDS_RE.fullmatch(section) is None:
+            # FIELDS_RE alone would take a value with "\r\n" inside for two
+            # field lines: there must be exactly one line per field.
+            if FIELDS_RE.fullmatch(section) is None or section.count(b"\n") != len(fields):
                 _explain_bad_field(fields)
         else:
             section = b""

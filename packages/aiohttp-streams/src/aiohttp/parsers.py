@@ -89,12 +89,16 @@ class ParserBuffer(bytearray):
     storing the data.
     """
 
+    # Defaults on the class: a buffer may be made per message.
+    _limit = BUF_LIMIT
+    _exception: BaseException | None = None
+
     def __init__(self, *args: Any, limit: int = BUF_LIMIT) -> None:
-        super().__init__(*args)
-        if limit <= 0:
-            raise ValueError("limit must be positive")
-        self._limit = limit
-        self._exception: BaseException | None = None
+        bytearray.__init__(self, *args)
+        if limit != BUF_LIMIT:
+            if limit <= 0:
+                raise ValueError("limit must be positive")
+            self._limit = limit
 
     def __repr__(self) -> str:
         return f"<ParserBuffer {len(self)} bytes limit={self._limit}>"
