@@ -121,15 +121,10 @@ _CLOSE_OPTION = {"close": True, "keep-alive": False, "upgrade": False}
 def _wants_close(version: HttpVersion, headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> bool:
     """RFC 9112 section 9.3: is the connection closed after this message?
 
-    HTTP/1.1 persists unless the ``close`` option is sent; HTTP/1.0 only
-    with the ``keep-alive`` option (which 0.9 ignored; see the README).
+    HTTP/1.1 persists unless a ``close`` option is sent (in any of the
+    Connection fields); HTTP/1.0 only with the ``keep-alive`` option (which
+    0.9 ignored; see CHANGES.md).
     """
-    value = headers.get(CONNECTION)
-    if value is None:
-        return version < HttpVersion11
-    close = _CLOSE_OPTION.get(ascii_lower(value))
-    if close is not None and version is HttpVersion11:
-        return close
     options = connection_options(headers)
     if "close" in options:
         return True
@@ -422,7 +417,11 @@ class HttpResponseParser(HttpParser):
                 # obs-fold (RFC 9112 section 5.2): replace with one SP.
                 if not fields:
                     raise InvalidHeader(show_line(raw))
-                fields[-1][1] += b" " + line.strip(b" \t")
+                folded = line.strip(b" \t")
+                if fields[-1][1] and folded:
+                    fields[-1][1] += b" " + folded
+                else:
+                    fields[-1][1] += folded
                 self._check_head_size(total, len(fields))
                 continue
             name, colon, value = line.partition(b":")

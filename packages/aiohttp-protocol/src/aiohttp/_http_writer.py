@@ -271,6 +271,7 @@ class HttpMessage:
     output_length = 0
     _headers: CIMultiDict[str] | None = None  # built from _pending on first use
     _length_text: str | None = None  # the Content-Length that add_header checked
+    _omit_length = False  # the head must not carry the Content-Length given
     _defaults_given: frozenset[str] = frozenset()  # default fields the caller set
     _body_length = 0
     _unflushed = 0
@@ -445,9 +446,15 @@ class HttpMessage:
 
     def _take_framing_fields(self, headers: CIMultiDict[str]) -> None:
         """Apply the framing fields that were put into ``headers`` directly."""
-        length = headers.get(CONTENT_LENGTH)
-        if length is not None and length != self._length_text:
-            self.length = _content_length(length)
+        lengths = headers.getall(CONTENT_LENGTH, None)
+        if lengths is None:
+            if self._length_text is not None:  # add_header's was deleted since
+                self.length = self._length_text = None
+        elif len(lengths) > 1:
+            raise ValueError(f"more than one Content-Length: {lengths!r}")
+        elif lengths[0] != self._length_text:
+            self.length = _content_length(lengths[0])
+            self._length_text = lengths[0]
         if CONNECTION in headers:
             for value in headers.popall(CONNECTION):
                 self._connection(value)
@@ -474,6 +481,9 @@ class HttpMessage:
                 if name not in _valid_names:
                     _check_name(name)
         self._choose_writer()
+        if self._omit_length:
+            fields = [field for field in fields if field[0].upper() != "CONTENT-LENGTH"]
+            self.length = None
         extra = self._default_headers()
         if self.chunked:
             extra += b"Transfer-Encoding: chunked\r\n"
@@ -502,25 +512,43 @@ class HttpMessage:
         self.transport.write(head)
 
     def _choose_writer(self) -> None:
-        """Pick the body writer, and settle ``chunked`` and closing to match."""
+        """Pick the body writer, and settle ``chunked`` and closing to match.
+
+        A head never announces two framings: when the body is chunked, a
+        Content-Length is not written (RFC 9112 section 6.2), nor for a 1xx
+        or 204 response (RFC 9110 section 8.6).
+        """
         if not self._has_body():
             self._writer = HttpMessage._write_no_body
             self.chunked = False
+            status = self.status
+            if status is not None and (status < 200 or status == 204):
+                self._omit_length = self.length is not None
         elif self.chunked or (self.length is None and self._chunk_by_default()):
             if self.version >= HttpVersion11:
                 self.chunked = True
                 self._writer = HttpMessage._write_chunked
-            else:
+                self._omit_length = self.length is not None
+            elif self.length is not None:
+                # HTTP/1.0 has no chunked coding; the length will do.
+                self.chunked = False
+                self._writer = HttpMessage._write_length
+            elif self._body_until_close():
                 # HTTP/1.0 has no chunked coding: the body ends with the connection.
                 self.chunked = False
                 self._writer = HttpMessage._write_until_close
                 self.force_close()
+            else:
+                raise ValueError("an HTTP/1.0 request cannot be chunked: give a Content-Length")
         elif self.length is not None:
             self._writer = HttpMessage._write_length
         elif self._body_until_close():
             self._writer = HttpMessage._write_until_close
             self.force_close()
         else:
+            self._writer = HttpMessage._write_no_body
+        if self._discard:
+            # The answer to a HEAD: the head says what the GET would get.
             self._writer = HttpMessage._write_no_body
 
     def _chunk_by_default(self) -> bool:
@@ -717,7 +745,7 @@ class Response(HttpMessage):
     def _has_body(self) -> bool:
         status = self.status
         assert status is not None
-        return not (status < 200 or status == 204 or status == 304 or self._discard)
+        return not (status < 200 or status == 204 or status == 304)
 
     def _choose_writer(self) -> None:
         # HttpMessage._choose_writer for a response, with the usual case first.
