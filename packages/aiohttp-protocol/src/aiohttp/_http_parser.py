@@ -261,7 +261,7 @@ class HttpRequestParser(HttpParser):
         if match is None:
             return False
         try:
-            _check_target(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
+            check_target(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
         except BadStatusLine:
             return False
         return True
@@ -272,7 +272,7 @@ class HttpRequestParser(HttpParser):
         match = REQUEST_LINE_RE.fullmatch(line, 0, len(line) - 2)
         if not line.endswith(_CRLF) or match is None:
             raise BadStatusLine(show_line(line))
-        _check_target(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
+        check_target(match.group(1).decode("ascii"), match.group(2).decode("ascii"))
         lines = [line]
         total = len(line)
         while True:
@@ -303,7 +303,7 @@ class HttpRequestParser(HttpParser):
             add(name, value.strip(" \t"))
         headers = CIMultiDictProxy(fields)
         if path[0] != "/" or method == "CONNECT":
-            _check_target(method, path)
+            check_target(method, path)
         # The lookups below go to the multidict itself, one layer less than
         # through its proxy.
         hosts = fields.getall(HOST, None)
@@ -513,7 +513,7 @@ def _check_field_line(line: bytes) -> None:
         raise InvalidHeader(show_line(line))
 
 
-def _check_target(method: str, target: str) -> None:
+def check_target(method: str, target: str) -> None:
     """RFC 9112 section 3.2: the request-target form must fit the method."""
     first = target[0]
     if first == "/":

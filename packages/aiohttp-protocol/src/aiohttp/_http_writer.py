@@ -39,6 +39,8 @@ from ._http_abnf import (
 )
 from ._http_compression import Encoder
 from ._http_message import HttpVersion, HttpVersion11
+from ._http_parser import check_target
+from .errors import BadStatusLine
 
 __all__ = ["HttpMessage", "Request", "Response"]
 
@@ -780,8 +782,10 @@ class Response(HttpMessage):
 class Request(HttpMessage):
     """A request: ``Request(transport, 'GET', '/path?query')``.
 
-    The method must be a token and the target printable ASCII without spaces
-    (``ValueError``); a ``#fragment`` is dropped from the target. ``User-Agent`` defaults to ``SERVER_SOFTWARE``. The
+    The method must be a token and the target printable ASCII without
+    spaces, in a form the method takes (RFC 9112 section 3.2: ``*`` for
+    OPTIONS only, ``host:port`` for CONNECT only): ``ValueError``. A
+    ``#fragment`` is dropped from the target. ``User-Agent`` defaults to ``SERVER_SOFTWARE``. The
     body is chunked only when asked (``force_chunked()`` or a
     ``Transfer-Encoding: chunked`` header); with neither that nor a
     Content-Length a request has no body, and writing one is a
@@ -803,6 +807,11 @@ class Request(HttpMessage):
         path = path.partition("#")[0]
         if not path or not path.isascii() or FORBIDDEN_IN_TARGET_RE.search(path) is not None:
             raise ValueError(f"invalid request target {path!r}")
+        try:
+            # What our own parser would refuse (a form the method does not take).
+            check_target(method, path)
+        except BadStatusLine as exc:
+            raise ValueError(str(exc)) from None
         self.method = method
         self.path = path
         self.status_line = f"{method} {path} HTTP/{http_version[0]}.{http_version[1]}\r\n".encode()
