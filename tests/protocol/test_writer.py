@@ -470,7 +470,7 @@ def test_head_response_has_headers_and_no_body(content_length: str | None) -> No
 @pytest.mark.parametrize("content_length", [None, "10"])
 def test_head_response_has_the_header_fields_of_get(version: HttpVersion,
                                                     content_length: str | None) -> None:
-    """RFC 9110 section 9.3.2 (and BEHAVIOUR.md: "headers as for GET"): the
+    """RFC 9110 section 9.3.2 (and the Response docstring: the head a GET would get): the
     server SHOULD send the fields it would send for GET; h11 frames HEAD
     answers as GET answers too."""
     heads = {}
