@@ -245,14 +245,15 @@ class HttpRequestParser(HttpParser):
         if match is not None:
             end = match.end()
             if end == len(buf):  # the usual case: the buffer holds just the head
-                head = bytes(buf)
+                text = buf.decode("utf-8", "surrogateescape")
                 buf.clear()
             else:
-                head = bytes(buf[:end])
+                text = buf[:end].decode("utf-8", "surrogateescape")
                 del buf[:end]
-            out.feed_data(self._message(head))
+            out.feed_data(self._message(text))
             return
-        out.feed_data(self._message((yield from self._read_head(buf)) + _CRLF))
+        head = (yield from self._read_head(buf)) + _CRLF
+        out.feed_data(self._message(head.decode("utf-8", "surrogateescape")))
 
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
         if start:
@@ -286,10 +287,10 @@ class HttpRequestParser(HttpParser):
             _check_field_line(line)
             lines.append(line)
 
-    def _message(self, head: bytes) -> RawRequestMessage:
-        """Build the message from a head whose every line is known to be
-        valid, its blank line included."""
-        lines = head.decode("utf-8", "surrogateescape").split("\r\n")
+    def _message(self, head: str) -> RawRequestMessage:
+        """Build the message from a decoded head whose every line is known
+        to be valid, its blank line included."""
+        lines = head.split("\r\n")
         method, path, version_text = lines[0].split(" ")
         version = _VERSIONS[version_text[-1]]
         del lines[0]

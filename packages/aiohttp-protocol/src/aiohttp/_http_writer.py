@@ -286,9 +286,14 @@ class HttpMessage:
     #: Upper-cased names of the fields send_headers adds unless given.
     _DEFAULTS: ClassVar[frozenset[str]] = frozenset()
 
+    #: Field names seen by add_headers: "" for the simply stored ones, the
+    #: upper case for the _special ones (each class has its own).
+    _name_kinds: ClassVar[dict[str, str]] = {}
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._special = _FRAMING_FIELDS | frozenset(cls.HOP_HEADERS or ()) | cls._DEFAULTS
+        cls._name_kinds = {}
 
     def __init__(self, transport: Transport, version: HttpVersion, close: bool) -> None:
         self.transport = transport
@@ -345,15 +350,17 @@ class HttpMessage:
     def add_header(self, name: str, value: str) -> None:
         """Add a header field.
 
-        The name is checked at once (a token, RFC 9110 section 5.1); every
-        name and value is checked again when the headers are sent, so that
-        fields put into ``headers`` directly are checked too. The framing
-        fields take effect at once.
+        The name (a token, RFC 9110 section 5.1) and the value (no CTL but
+        HTAB, section 5.5) are checked at once, ``ValueError``; fields put
+        into ``headers`` directly are checked when the headers are sent. The
+        framing fields take effect at once.
         """
         if self.headers_sent:
             raise RuntimeError("the headers have already been sent")
         if name not in _valid_names:
             _check_name(name)
+        if not value.isprintable():  # str.isprintable: no CTL (nor HTAB, obs-text...)
+            _check_value(f"header {name}:", value)
         value = value.strip(" \t")
         upper = name.upper()
         if upper not in self._special:
@@ -413,11 +420,15 @@ class HttpMessage:
         special = self._special
         if self._headers is None:
             append = self._pending.append
+            kinds = self._name_kinds
             for name, value in headers:
-                if name not in _valid_names:
-                    _check_name(name)
-                upper = name.upper()
-                if upper not in special:
+                # "" for a name that is simply stored, else its upper case.
+                upper = kinds.get(name)
+                if upper is None:
+                    upper = self._learn_name(name)
+                if not value.isprintable():
+                    _check_value(f"header {name}:", value)
+                if not upper:
                     append((name, value.strip(" \t")))
                 elif upper == "CONTENT-LENGTH" and self._length_text is None:
                     value = value.strip(" \t")
@@ -431,10 +442,25 @@ class HttpMessage:
             for name, value in headers:
                 if name not in _valid_names:
                     _check_name(name)
+                if not value.isprintable():
+                    _check_value(f"header {name}:", value)
                 if name.upper() in special:
                     self.add_header(name, value)
                 else:
                     add(name, value.strip(" \t"))
+
+    @classmethod
+    def _learn_name(cls, name: str) -> str:
+        """Check a new field name; remember it with its upper case if the
+        message treats it specially, else with ""."""
+        _check_name(name)
+        upper = name.upper()
+        kind = upper if upper in cls._special else ""
+        kinds = cls._name_kinds
+        if len(kinds) >= _VALID_NAMES_MAX:
+            kinds.clear()
+        kinds[name] = kind
+        return kind
 
     def _default_headers(self) -> bytes:
         """The ``Name: value\r\n`` lines of the defaults the caller did not give."""
@@ -499,9 +525,12 @@ class HttpMessage:
         if fields:
             section = ("\r\n".join(map(": ".join, fields)) + "\r\n").encode(
                 "utf-8", "surrogateescape")
-            # FIELDS_RE alone would take a value with "\r\n" inside for two
-            # field lines: there must be exactly one line per field.
-            if FIELDS_RE.fullmatch(section) is None or section.count(b"\n") != len(fields):
+            # Fields that came through add_header were checked there; those
+            # put into ``headers`` directly are checked now. FIELDS_RE alone
+            # would take a value with "\r\n" inside for two field lines:
+            # there must be exactly one line per field.
+            if headers is not None and (FIELDS_RE.fullmatch(section) is None
+                                        or section.count(b"\n") != len(fields)):
                 _explain_bad_field(fields)
         else:
             section = b""
@@ -708,11 +737,14 @@ class Response(HttpMessage):
         # request. Attributes whose value is the class default are not set.
         self.transport = transport
         self.version = http_version
-        if close:
-            self.closing = True
-        if http_version < HttpVersion11:
-            self.keepalive = False
+        self.closing = close
+        self.keepalive = None if http_version >= HttpVersion11 else False
         self._pending = []
+        self._headers = None
+        self.headers_sent = False
+        self.chunked = False
+        self.length = None
+        self.upgrade = False
         if type(status) is not int:
             raise TypeError(f"status must be an int, not {status!r}")
         if reason is None:
@@ -748,6 +780,35 @@ class Response(HttpMessage):
         status = self.status
         assert status is not None
         return not (status < 200 or status == 204 or status == 304)
+
+    def send_headers(self) -> None:
+        """Write the status line and the headers (see ``HttpMessage.send_headers``).
+
+        The usual response (fields only through ``add_header``, a
+        Content-Length, HTTP/1.1, nothing special) takes a straight path
+        here; everything else goes through the general one.
+        """
+        status = self.status
+        if (self._headers is not None or self.headers_sent or self.length is None
+                or self.chunked or self.upgrade or self._defaults_given
+                or self.keepalive is not None or self.version is not HttpVersion11
+                or not 200 <= status <= 999 or status == 204 or status == 304  # type: ignore[operator]
+                or self._discard or type(self).SERVER_SOFTWARE is not _defaults_cache[1]
+                or time.time() >= _defaults_cache[0]):
+            super().send_headers()
+            return
+        # The fields were checked by add_header.
+        section = ("\r\n".join(map(": ".join, self._pending)) + "\r\n").encode(
+            "utf-8", "surrogateescape")
+        self._writer = HttpMessage._write_length
+        if self.closing:
+            head = b"".join((self.status_line, section, _defaults_cache[2],  # type: ignore[arg-type]
+                             b"Connection: close\r\n\r\n"))
+        else:
+            head = b"".join((self.status_line, section, _defaults_cache[2], b"\r\n"))  # type: ignore[arg-type]
+        self.headers_sent = True
+        self.output_length = len(head)
+        self.transport.write(head)
 
     def _choose_writer(self) -> None:
         # HttpMessage._choose_writer for a response, with the usual case first.
