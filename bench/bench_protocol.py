@@ -166,9 +166,11 @@ Mode = Literal["send", "buffered"]
 
 
 def ours_head(mode: Mode) -> Contestant:
-    """``HttpRequestParser()`` once (a server builds it once per connection);
-    per parse a fresh ``ParserBuffer``, ``out`` and generator, driven until it
-    returns after emitting exactly one ``RawRequestMessage``."""
+    """``HttpRequestParser()`` and, in ``send`` mode, one ``ParserBuffer``
+    once, as a server has them once per connection (``StreamParser`` owns the
+    buffer for the connection's life; the head parser leaves it empty); per
+    parse a fresh ``out`` and generator, driven until it returns after
+    emitting exactly one ``RawRequestMessage``."""
     from aiohttp.parsers import ParserBuffer
     from aiohttp.protocol import HttpRequestParser
 
@@ -179,9 +181,10 @@ def ours_head(mode: Mode) -> Contestant:
     def run_send(n: int) -> int:
         count = 0
         out = Out()
+        buf = ParserBuffer()
         for _ in range(n):
             out = Out()
-            gen = parser(out, ParserBuffer())
+            gen = parser(out, buf)
             next(gen)
             try:
                 gen.send(data)

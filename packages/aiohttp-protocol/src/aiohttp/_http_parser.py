@@ -293,13 +293,11 @@ class HttpRequestParser(HttpParser):
         lines = head.split("\r\n")
         method, path, version_text = lines[0].split(" ")
         version = _VERSIONS[version_text[-1]]
-        del lines[0]
-        del lines[-2:]
-        if len(lines) > self.max_header_count:
+        if len(lines) - 3 > self.max_header_count:
             raise TooManyHeaders(self.max_header_count)
         fields: CIMultiDict[str] = CIMultiDict()
         add = fields.add
-        for line in lines:
+        for line in lines[1:-2]:
             name, _, value = line.partition(":")
             add(name, value.strip(" \t"))
         headers = CIMultiDictProxy(fields)
