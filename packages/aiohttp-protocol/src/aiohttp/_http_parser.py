@@ -613,6 +613,7 @@ def _check_host(version: HttpVersion, hosts: list[str] | None) -> None:
     host = hosts[0]
     if HOST_RE.fullmatch(host) is None or ("%" in host and BAD_PERCENT_RE.search(host)):
         raise InvalidHeader(f"Host: {host!r}")
-    if len(_valid_hosts) >= _VALID_HOSTS_MAX:
-        _valid_hosts.clear()
-    _valid_hosts.add(host)
+    if len(host) <= 255:  # a DNS name is at most 253: keep the cache small
+        if len(_valid_hosts) >= _VALID_HOSTS_MAX:
+            _valid_hosts.clear()
+        _valid_hosts.add(host)
