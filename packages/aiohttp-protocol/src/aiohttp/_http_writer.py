@@ -41,6 +41,7 @@ from ._http_compression import Encoder
 from ._http_message import HttpVersion, HttpVersion11
 from ._http_parser import check_target
 from .errors import BadStatusLine
+from .streams import _READY
 
 __all__ = ["HttpMessage", "Request", "Response"]
 
@@ -71,18 +72,10 @@ class Transport(Protocol):
     def drain(self) -> Awaitable[None]: ...
 
 
-class _Done:
-    """The awaitable ``write()`` returns when there is nothing to wait for.
-    It may be dropped unawaited (0.9 callers ignore ``write()``'s result)."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return
-        yield  # pragma: no cover - makes this a generator
-
-
-_DONE = _Done()
+#: What ``write()`` returns when there is nothing to wait for: the
+#: streams package's ready awaitable, which may be dropped unawaited (0.9
+#: callers ignore ``write()``'s result).
+_DONE = _READY
 
 
 class _DrainLater:
