@@ -119,9 +119,9 @@ def _date_and_server(software: str) -> bytes:
     global _defaults_cache
     expires, cached_software, lines = _defaults_cache
     if time.time() >= expires or cached_software != software:
-        now = int(time.time())
-        lines = f"Date: {formatdate(now, usegmt=True)}\r\nServer: {software}\r\n".encode()
-        _defaults_cache = (now + 1.0, software, lines)
+        date = http_date()
+        lines = f"Date: {date}\r\n".encode() + _default_line("Server", software)
+        _defaults_cache = (_date_cache[0] + 1.0, software, lines)
     return lines
 
 
@@ -138,10 +138,8 @@ def _require(kind: type, what: str, value: object) -> None:
         raise TypeError(f"{what} must be {kind.__name__}, not {type(value).__name__}: {value!r}")
 
 
-#: Field names already found to be tokens. Responses use the same few names
-#: over and over; a set lookup is much cheaper than the regular expression.
-_valid_names: set[str] = set()
-_VALID_NAMES_MAX = 1024
+#: How many field names each message class remembers (``_name_kinds``).
+_KNOWN_NAMES_MAX = 1024
 
 
 def _check_name(name: str) -> None:
@@ -149,9 +147,6 @@ def _check_name(name: str) -> None:
     _require(str, "a header name", name)
     if TOKEN_STR_RE.fullmatch(name) is None:
         raise ValueError(f"invalid header name {name!r}")
-    if len(_valid_names) >= _VALID_NAMES_MAX:
-        _valid_names.clear()
-    _valid_names.add(name)
 
 
 def _content_length(value: str) -> int:
@@ -235,8 +230,9 @@ class HttpMessage:
     so lookups ignore case. ``add_header`` takes the framing fields for
     itself: ``Content-Length`` sets ``length``, ``Connection`` sets
     ``keepalive``/``upgrade`` (and is written by ``send_headers``),
-    ``Transfer-Encoding: chunked`` sets ``chunked``. Every field is checked
-    when the headers are sent, however it got into ``headers``.
+    ``Transfer-Encoding: chunked`` sets ``chunked``. ``add_header`` checks
+    each field as it comes; ``send_headers`` checks those put into
+    ``headers`` directly. Nothing unchecked is written.
 
     Until something reads ``headers``, added fields wait in a plain list
     and the head is built from it: most responses never look at their own
@@ -279,8 +275,11 @@ class HttpMessage:
     #: Upper-cased names of the fields send_headers adds unless given.
     _DEFAULTS: ClassVar[frozenset[str]] = frozenset()
 
-    #: Field names seen by add_headers: "" for the simply stored ones, the
-    #: upper case for the _special ones (each class has its own).
+    #: Field names already checked, with how add_header treats them: "" for
+    #: the simply stored ones, the upper case for the _special ones. Messages
+    #: use the same few names over and over; one dict lookup replaces the
+    #: token check, the upper-casing and the set lookup (each class has its
+    #: own, since _special differs).
     _name_kinds: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -350,17 +349,15 @@ class HttpMessage:
         """
         if self.headers_sent:
             raise RuntimeError("the headers have already been sent")
-        if name not in _valid_names:
-            _check_name(name)
+        # "" for a name that is simply stored, else its upper case.
+        upper = self._name_kinds.get(name)
+        if upper is None:
+            upper = self._learn_name(name)
         if not value.isprintable():  # str.isprintable: no CTL (nor HTAB, obs-text...)
             _check_value(f"header {name}:", value)
         value = value.strip(" \t")
-        upper = name.upper()
-        if upper not in self._special:
-            if self._headers is None:
-                self._pending.append((name, value))
-            else:
-                self._headers.add(name, value)
+        if not upper:
+            self._store(name, value)
         elif upper == "CONTENT-LENGTH":
             self.length = _content_length(value)
             if self._headers is None and self._length_text is None:
@@ -410,7 +407,6 @@ class HttpMessage:
                 self.add_header(name, value)
             return
         # add_header's common case, inlined: a message gets several headers.
-        special = self._special
         if self._headers is None:
             append = self._pending.append
             kinds = self._name_kinds
@@ -431,16 +427,8 @@ class HttpMessage:
                 else:
                     self.add_header(name, value)
         else:
-            add = self._headers.add
             for name, value in headers:
-                if name not in _valid_names:
-                    _check_name(name)
-                if not value.isprintable():
-                    _check_value(f"header {name}:", value)
-                if name.upper() in special:
-                    self.add_header(name, value)
-                else:
-                    add(name, value.strip(" \t"))
+                self.add_header(name, value)
 
     @classmethod
     def _learn_name(cls, name: str) -> str:
@@ -450,13 +438,13 @@ class HttpMessage:
         upper = name.upper()
         kind = upper if upper in cls._special else ""
         kinds = cls._name_kinds
-        if len(kinds) >= _VALID_NAMES_MAX:
+        if len(kinds) >= _KNOWN_NAMES_MAX:
             kinds.clear()
         kinds[name] = kind
         return kind
 
     def _default_headers(self) -> bytes:
-        """The ``Name: value\r\n`` lines of the defaults the caller did not give."""
+        """The field lines (CRLF included) of the defaults the caller did not give."""
         return b""
 
     def _has_field(self, upper: str) -> bool:
@@ -499,8 +487,7 @@ class HttpMessage:
             self._take_framing_fields(headers)
             fields = list(headers.items())
             for name, _ in fields:
-                if name not in _valid_names:
-                    _check_name(name)
+                _check_name(name)
         self._choose_writer()
         if self._omit_length:
             fields = [field for field in fields if field[0].upper() != "CONTENT-LENGTH"]
