@@ -82,7 +82,7 @@ MAX_EMPTY_LINES = 4
 PREFIX_LIMIT = 24
 
 _CRLF = b"\r\n"
-_VERSIONS = {b"0": HttpVersion10, b"1": HttpVersion11, "0": HttpVersion10, "1": HttpVersion11}
+_VERSIONS = {"0": HttpVersion10, "1": HttpVersion11}
 
 #: Content codings that HttpPayloadParser decodes, by Content-Encoding value.
 #: RFC 9110 section 8.4.1.3: "x-gzip" is equivalent to "gzip".
