@@ -28,6 +28,7 @@ from aiohttp.protocol import (
     Response,
 )
 from multidict import CIMultiDictProxy
+from parser_outputs import Collector
 
 PROTOCOL_ALL = ["HttpMessage", "Request", "Response", "HttpVersion", "HttpVersion10",
                 "HttpVersion11", "RawRequestMessage", "RawResponseMessage", "HttpPrefixParser",
@@ -78,7 +79,7 @@ def test_parsers_are_generators_over_a_parser_buffer() -> None:
     assert issubclass(HttpRequestParser, HttpParser)
     assert issubclass(HttpResponseParser, HttpParser)
     for parser in (HttpRequestParser(), HttpResponseParser(), HttpPrefixParser()):
-        gen = parser(_Sink(), ParserBuffer())
+        gen = parser(Collector(), ParserBuffer())
         assert inspect.isgenerator(gen)
         next(gen)  # waits for input
         gen.close()
@@ -121,7 +122,7 @@ def test_new_errors_are_http_errors() -> None:
 
 
 def test_parsed_headers_are_a_case_insensitive_proxy() -> None:
-    sink = _Sink()
+    sink = Collector()
     gen = HttpRequestParser()(sink, ParserBuffer(b"GET / HTTP/1.1\r\nHost: a\r\nX-Y: z\r\n\r\n"))
     with pytest.raises(StopIteration):
         next(gen)
@@ -132,15 +133,3 @@ def test_parsed_headers_are_a_case_insensitive_proxy() -> None:
     assert list(message.headers.items()) == [("Host", "a"), ("X-Y", "z")]
 
 
-class _Sink:
-    def __init__(self) -> None:
-        self.items: list[object] = []
-
-    def feed_data(self, item: object) -> None:
-        self.items.append(item)
-
-    def feed_eof(self) -> None:
-        pass
-
-    def set_exception(self, exc: BaseException) -> None:
-        raise exc

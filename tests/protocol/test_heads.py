@@ -27,26 +27,12 @@ from aiohttp.protocol import (
     RawResponseMessage,
 )
 from aiohttp.streams import EofStream
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self.eof = False
-
-    def feed_data(self, item: Any) -> None:
-        self.items.append(item)
-
-    def feed_eof(self) -> None:
-        self.eof = True
-
-    def set_exception(self, exc: BaseException) -> None:
-        raise exc
+from parser_outputs import Collector
 
 
 def run(parser: Any, data: bytes, *, step: int = 0, eof: bool = False) -> tuple[Any, bytes]:
     """Feed ``data`` (whole, or ``step`` bytes at a time); return the item and the rest."""
-    sink, buf = Sink(), ParserBuffer()
+    sink, buf = Collector(), ParserBuffer()
     gen: Generator[None, bytes, None] = parser(sink, buf)
     pieces = [data[i:i + step] for i in range(0, len(data), step)] if step else [data]
     try:
@@ -152,7 +138,7 @@ def test_empty_lines_before_the_request_line() -> None:
 
 
 def test_bad_request_line_fails_before_the_headers_arrive() -> None:
-    gen = HttpRequestParser()(Sink(), ParserBuffer())
+    gen = HttpRequestParser()(Collector(), ParserBuffer())
     next(gen)
     with pytest.raises(errors.BadStatusLine):
         gen.send(b"GET /a b HTTP/1.1\r\nHost: partial")

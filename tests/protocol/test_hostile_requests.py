@@ -61,14 +61,20 @@ import re
 from collections import deque
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
-
-from aiohttp.errors import BadStatusLine, HttpBadRequest, IncompleteRead, InvalidHeader, LineTooLong
+from aiohttp.errors import (
+    BadStatusLine,
+    HttpBadRequest,
+    IncompleteRead,
+    InvalidHeader,
+    LineTooLong,
+    PayloadTooLarge,
+    TooManyHeaders,
+    TransferEncodingError,
+)
 from aiohttp.errors import ConnectionError as AiohttpConnectionError
-from aiohttp.errors import PayloadTooLarge, TooManyHeaders, TransferEncodingError
 from aiohttp.parsers import ParserBuffer, StreamParser
 from aiohttp.protocol import (
     HttpPayloadParser,
@@ -79,6 +85,8 @@ from aiohttp.protocol import (
     RawRequestMessage,
 )
 from aiohttp.streams import EofStream
+from multidict import CIMultiDict, CIMultiDictProxy
+from parser_outputs import Collector
 
 # -- the tables -----------------------------------------------------------------------
 
@@ -597,24 +605,6 @@ VALID = [
 
 
 # -- driving the parsers ----------------------------------------------------------------
-
-
-class Collector:
-    """A parser output that records what it is given."""
-
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self.eof = False
-        self.exc: BaseException | None = None
-
-    def feed_data(self, data: Any) -> None:
-        self.items.append(data)
-
-    def feed_eof(self) -> None:
-        self.eof = True
-
-    def set_exception(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 @dataclass

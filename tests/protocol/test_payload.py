@@ -56,6 +56,7 @@ from aiohttp.protocol import (
 )
 from aiohttp.streams import EofStream
 from multidict import CIMultiDict, CIMultiDictProxy
+from parser_outputs import Collector
 
 brotli: Any = importlib.import_module("brotli")
 
@@ -93,24 +94,6 @@ class Output:
     @property
     def body(self) -> bytes:
         return b"".join(self.pieces)
-
-
-class Items:
-    """A parser output for heads: records every item."""
-
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self.eof = 0
-        self.exc: BaseException | None = None
-
-    def feed_data(self, item: Any) -> None:
-        self.items.append(item)
-
-    def feed_eof(self) -> None:
-        self.eof += 1
-
-    def set_exception(self, exc: BaseException) -> None:
-        self.exc = exc
 
 
 class Run:
@@ -460,7 +443,7 @@ def test_pipelined_request_after_a_chunked_body_is_parsed_from_the_same_buffer()
     run = drive(HttpPayloadParser(CHUNKED_REQUEST), [chunked(b"abc") + NEXT[:10]], buf=buf)
     assert run.done and run.out.body == b"abc"
     assert bytes(buf) == NEXT[:10]
-    items = Items()
+    items = Collector()
     gen = HttpRequestParser()(items, buf)
     next(gen)
     with pytest.raises(StopIteration):
@@ -989,7 +972,7 @@ def test_through_stream_parser_a_body_then_the_next_head() -> None:
     # feed_eof() comes from the body parser and again from StreamParser
     # when the parser returns (as in 0.9); a DataQueue takes both.
     assert body.body == b"onetwo" and body.eof >= 1 and body.exc is None
-    heads = stream.set_parser(HttpRequestParser(), Items())
+    heads = stream.set_parser(HttpRequestParser(), Collector())
     stream.feed_data(NEXT[7:])
     (message,) = heads.items
     assert isinstance(message, RawRequestMessage)

@@ -42,10 +42,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import h11
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
-from multidict import CIMultiDict, CIMultiDictProxy
-
 from aiohttp.errors import ConnectionError as AiohttpConnectionError
 from aiohttp.errors import HttpBadRequest
 from aiohttp.parsers import ParserBuffer, StreamParser
@@ -58,6 +54,10 @@ from aiohttp.protocol import (
     RawResponseMessage,
 )
 from aiohttp.streams import EofStream
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
+from parser_outputs import Collector
 
 brotli: Any = importlib.import_module("brotli")  # untyped: used through Any
 
@@ -443,24 +443,6 @@ def responses(draw: st.DrawFn) -> Case:
 # -- drivers ----------------------------------------------------------------------------
 
 
-class Sink:
-    """A parser output that records what it is given."""
-
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self.eof = False
-        self.exc: BaseException | None = None
-
-    def feed_data(self, data: Any) -> None:
-        self.items.append(data)
-
-    def feed_eof(self) -> None:
-        self.eof = True
-
-    def set_exception(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
 @dataclass(frozen=True)
 class Parsed:
     message: Message
@@ -478,7 +460,7 @@ def payload_parser(kind: Kind, message: Message) -> HttpPayloadParser:
     return HttpPayloadParser(message, readall=kind == "response")
 
 
-def parsed(message: Message, body: Sink, payload: HttpPayloadParser) -> Parsed:
+def parsed(message: Message, body: Collector, payload: HttpPayloadParser) -> Parsed:
     assert body.eof and body.exc is None
     assert all(isinstance(piece, bytes) for piece in body.items)
     return Parsed(message._replace(headers=None),  # type: ignore[arg-type]
@@ -497,8 +479,8 @@ def drive_generators(kind: Kind, chunks: Sequence[bytes], count: int,
     buf = ParserBuffer()
     pending = collections.deque(chunks)
 
-    def run(parser: Callable[[Sink, ParserBuffer], Generator[None, bytes, None]]) -> Sink:
-        sink = Sink()
+    def run(parser: Callable[[Collector, ParserBuffer], Generator[None, bytes, None]]) -> Collector:
+        sink = Collector()
         gen = parser(sink, buf)
         try:
             next(gen)
@@ -526,12 +508,12 @@ def drive_stream_parser(kind: Kind, chunks: Sequence[bytes], count: int,
     each parser is installed once the previous one has finished."""
     stream = StreamParser(paused=False)
     results: list[Parsed] = []
-    state: dict[str, Any] = {"message": None, "payload": None, "sink": Sink()}
+    state: dict[str, Any] = {"message": None, "payload": None, "sink": Collector()}
     stream.set_parser(head_parser(kind), state["sink"])
 
     def advance() -> None:
         while len(results) < count:
-            sink: Sink = state["sink"]
+            sink: Collector = state["sink"]
             if sink.exc is not None:
                 raise sink.exc
             if not sink.eof:
@@ -540,13 +522,13 @@ def drive_stream_parser(kind: Kind, chunks: Sequence[bytes], count: int,
                 (message,) = sink.items
                 state["message"] = message
                 state["payload"] = payload_parser(kind, message)
-                state["sink"] = Sink()
+                state["sink"] = Collector()
                 stream.set_parser(state["payload"], state["sink"])
             else:
                 results.append(parsed(state["message"], sink, state["payload"]))
                 state["message"] = None
                 if len(results) < count:
-                    state["sink"] = Sink()
+                    state["sink"] = Collector()
                     stream.set_parser(head_parser(kind), state["sink"])
 
     advance()
@@ -693,7 +675,7 @@ def head_outcome(chunks: Sequence[bytes]) -> tuple[Outcome, int]:
     of the head (``StreamParser`` turns it into ``ConnectionError``).
     """
     buf = ParserBuffer()
-    sink = Sink()
+    sink = Collector()
     gen = HttpRequestParser()(sink, buf)
     sent = 0
     try:
@@ -725,7 +707,7 @@ def test_mutated_heads_are_refused_or_read_as_h11_reads_them(data: st.DataObject
     assert head_outcome([wire[i:i + 1] for i in range(len(wire))]) == whole
 
     stream = StreamParser(paused=False)
-    sink = stream.set_parser(HttpRequestParser(), Sink())
+    sink = stream.set_parser(HttpRequestParser(), Collector())
     stream.feed_data(wire)
     stream.feed_eof()
     if sink.exc is not None:

@@ -53,9 +53,6 @@ from typing import Any, Literal
 
 import h11
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from aiohttp.parsers import ParserBuffer, StreamProtocol
 from aiohttp.protocol import (
     HttpMessage,
@@ -71,6 +68,9 @@ from aiohttp.protocol import (
     Response,
 )
 from aiohttp.streams import EofStream
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parser_outputs import Collector as Output
 
 brotli: Any = importlib.import_module("brotli")  # untyped: used through Any
 
@@ -137,21 +137,6 @@ class CoroutineDrainCollector(Collector):
 # -- reading the output back ------------------------------------------------------------
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        self.eof = False
-
-    def feed_data(self, data: Any) -> None:
-        self.items.append(data)
-
-    def feed_eof(self) -> None:
-        self.eof = True
-
-    def set_exception(self, exc: BaseException) -> None:
-        raise AssertionError(f"set_exception({exc!r})")
-
-
 @dataclass
 class OurRead:
     message: Message
@@ -166,10 +151,10 @@ def our_read(kind: Kind, data: bytes, *, request_method: str = "GET") -> OurRead
     buf = ParserBuffer()
     needed_eof = False
 
-    def run(parser: Callable[[Sink, ParserBuffer], Generator[None, bytes, None]],
-            data: bytes) -> Sink:
+    def run(parser: Callable[[Output, ParserBuffer], Generator[None, bytes, None]],
+            data: bytes) -> Output:
         nonlocal needed_eof
-        sink = Sink()
+        sink = Output()
         gen = parser(sink, buf)
         try:
             next(gen)
