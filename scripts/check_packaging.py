@@ -38,7 +38,8 @@ PACKAGES = ROOT / "packages"
 META = "aiohttp"
 #: What the test suites need besides the package under test: the runners,
 #: and the real peers and optional codecs the protocol tests use.
-TEST_TOOLS = ["pytest>=8.3", "pytest-asyncio>=1.0", "hypothesis>=6.100", "h11>=0.14", "brotli>=1.1"]
+TEST_TOOLS = ["pytest>=8.3", "pytest-asyncio>=1.0", "hypothesis>=6.100", "h11>=0.14", "brotli>=1.1",
+              "gunicorn>=23", "flask>=3.0", "websockets>=14", "trustme>=1.2"]
 
 
 @dataclass
