@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the peer virtual environments that bench/bench_protocol.py compares
-# aiohttp-protocol with, one per peer, under bench/.venvs/ (ignored by git).
+# Build the peer virtual environments the benchmarks in bench/ compare our
+# packages with (aiohttp 3.x, h11, httptools, uvicorn, httpx, websockets),
+# one per peer, under bench/.venvs/ (ignored by git).
 #
 # The peers never go into the workspace's Hatch environments: the real
 # aiohttp 3.x installs a package named `aiohttp`, the import name our
@@ -36,6 +37,9 @@ peers=(
   "aiohttp3 aiohttp>=3.11,<4"
   "h11 h11>=0.14"
   "httptools httptools>=0.6"
+  "uvicorn uvicorn>=0.30 httptools>=0.6"
+  "httpx httpx>=0.27"
+  "websockets websockets>=14"
 )
 
 mkdir -p "$venvs"
@@ -61,7 +65,9 @@ for spec in "${peers[@]}"; do
   printf '%-10s ' "$name"
   "$venvs/$name/bin/python" -c '
 import importlib.metadata as md, platform, sys
-names = {"aiohttp3": ["aiohttp", "multidict", "yarl"], "h11": ["h11"], "httptools": ["httptools"]}[sys.argv[1]]
+names = {"aiohttp3": ["aiohttp", "multidict", "yarl"], "h11": ["h11"], "httptools": ["httptools"],
+         "uvicorn": ["uvicorn", "httptools"], "httpx": ["httpx", "httpcore"],
+         "websockets": ["websockets"]}[sys.argv[1]]
 print(", ".join(f"{n} {md.version(n)}" for n in names), "on Python", platform.python_version())
 ' "$name"
 done
