@@ -12,7 +12,11 @@ What it checks (and why):
    its own modules and those of the components it declares, and nothing
    else; ``aiohttp`` is then a namespace package. Its test suite
    (``tests/<component>``) runs there, against the installed wheel.
-3. The meta-package installs every component and owns ``aiohttp/__init__``;
+3. A module that needs an optional extra (``aiohttp.worker`` needs gunicorn,
+   ``aiohttp.websocket_client`` needs aiohttp-client) may fail to import only
+   with a ``ModuleNotFoundError`` for what that extra brings; once the extra
+   is installed (``aiohttp-server[gunicorn]``), every module imports.
+4. The meta-package installs every component and owns ``aiohttp/__init__``;
    uninstalling it leaves the components importable.
 
 Run it with ``hatch run packaging:check`` (or plain ``python
@@ -51,6 +55,8 @@ class Wheel:
     internal: list[str] = field(default_factory=list)
     #: Third-party requirements, as written.
     external: list[str] = field(default_factory=list)
+    #: Optional extras: name -> requirements (ours by name, others as written).
+    extras: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def modules(self) -> list[str]:
@@ -91,9 +97,12 @@ def build_wheels(dist: Path) -> dict[str, Wheel]:
         name = re.search(r"^Name: (.+)$", text, re.M).group(1).strip()  # type: ignore[union-attr]
         wheel = Wheel(name, path, [f for f in files if ".dist-info/" not in f])
         for req in re.findall(r"^Requires-Dist: (.+)$", text, re.M):
-            if "extra ==" in req:
-                continue
             req_name = re.match(r"[A-Za-z0-9._-]+", req).group(0)  # type: ignore[union-attr]
+            extra = re.search(r"""extra == ['"]([\w.-]+)['"]""", req)
+            if extra:
+                spec = req_name if req_name in names else req.split(";")[0].strip()
+                wheel.extras.setdefault(extra.group(1), []).append(spec)
+                continue
             (wheel.internal if req_name in names else wheel.external).append(
                 req_name if req_name in names else req)
         wheels[name] = wheel
@@ -141,17 +150,39 @@ def make_venv(where: Path, wheels: dict[str, Wheel], names: set[str], dist: Path
     return python
 
 
+def optional_imports(wheels: dict[str, Wheel]) -> dict[str, set[str]]:
+    """Module -> the imports its wheel's extras bring (which it may lack without them)."""
+    found: dict[str, set[str]] = {}
+    for wheel in wheels.values():
+        brought: set[str] = set()
+        for reqs in wheel.extras.values():
+            for req in reqs:
+                if req in wheels:
+                    brought.update(wheels[req].modules)
+                else:
+                    brought.add(re.match(r"[A-Za-z0-9_.-]+", req).group(0)  # type: ignore[union-attr]
+                                .lower().replace("-", "_"))
+        for module in wheel.modules:
+            found[module] = brought
+    return found
+
+
 def probe(python: Path, modules: list[str]) -> dict[str, object]:
-    """Import each module in ``python``; report where aiohttp and each module come from."""
+    """Import each module in ``python``; report where aiohttp and each module come from.
+
+    A module that cannot be imported is reported as None, with the name of the
+    module that was not found under ``missing``.
+    """
     code = (
         "import importlib, json, sys\n"
         "import aiohttp\n"
-        "out = {'aiohttp_file': aiohttp.__file__, 'modules': {}}\n"
+        "out = {'aiohttp_file': aiohttp.__file__, 'modules': {}, 'missing': {}}\n"
         f"for name in {modules!r}:\n"
         "    try:\n"
         "        out['modules'][name] = importlib.import_module(name).__file__\n"
-        "    except ModuleNotFoundError:\n"
+        "    except ModuleNotFoundError as exc:\n"
         "        out['modules'][name] = None\n"
+        "        out['missing'][name] = exc.name\n"
         "print(json.dumps(out))\n"
     )
     result: dict[str, object] = json.loads(run(python, "-c", code, cwd=python.parent).splitlines()[-1])
@@ -180,15 +211,20 @@ def check_alone(name: str, wheels: dict[str, Wheel], dist: Path, work: Path) -> 
     expected = {m for n in names for m in wheels[n].modules}
     modules = report["modules"]
     assert isinstance(modules, dict)
+    needs_extra = extra_only(report, optional_imports(wheels))
     for module, location in modules.items():
+        if module in needs_extra:
+            continue
         if (location is not None) != (module in expected):
             raise SystemExit(f"{name} alone: {module} importable={location is not None}, "
                              f"expected {module in expected}")
         if location is not None and not str(location).startswith(str(venv)):
             raise SystemExit(f"{name} alone: {module} was imported from {location}, "
                              "not from the installed wheel")
-    print(f"{name} alone: installs {sorted(names)}; imports {sorted(expected) or 'nothing'};"
-          " aiohttp is a namespace")
+    print(f"{name} alone: installs {sorted(names)}; imports "
+          f"{sorted(expected - set(needs_extra)) or 'nothing'}; aiohttp is a namespace")
+    for module, missing in sorted(needs_extra.items()):
+        print(f"{name} alone: {module} needs an extra ({missing} is not installed)")
 
     if has_tests:
         # The venv's pytest script does not put the working directory on
@@ -198,6 +234,39 @@ def check_alone(name: str, wheels: dict[str, Wheel], dist: Path, work: Path) -> 
         print(f"{name} alone: tests/{tests.name}: {out.strip().splitlines()[-1]}")
     else:
         print(f"{name} alone: no tests/{tests.name} yet")
+
+    for extra, reqs in sorted(wheels[name].extras.items()):
+        check_extra(name, extra, reqs, wheels, dist, python)
+
+
+def extra_only(report: dict[str, object], optional: dict[str, set[str]]) -> dict[str, str]:
+    """The modules that failed to import only for want of something an extra brings."""
+    missing = report["missing"]
+    assert isinstance(missing, dict)
+    found = {}
+    for module, name in missing.items():
+        brought = optional.get(module, set())
+        if name in brought or str(name).split(".")[0] in brought:
+            found[module] = str(name)
+    return found
+
+
+def check_extra(name: str, extra: str, reqs: list[str], wheels: dict[str, Wheel], dist: Path,
+                python: Path) -> None:
+    """Install ``name[extra]`` over the alone environment: then every module imports."""
+    external = [r for r in reqs if r not in wheels]
+    if external:
+        run("uv", "pip", "install", "--quiet", "--python", python, *external)
+    run("uv", "pip", "install", "--quiet", "--python", python, "--no-index",
+        "--find-links", dist, f"{name}[{extra}]")
+    names = {n for r in reqs if r in wheels for n in closure(r, wheels)} | closure(name, wheels)
+    wanted = sorted({m for n in names for m in wheels[n].modules})
+    modules = probe(python, wanted)["modules"]
+    assert isinstance(modules, dict)
+    broken = sorted(m for m, location in modules.items() if location is None)
+    if broken:
+        raise SystemExit(f"{name}[{extra}]: still not importable: {broken}")
+    print(f"{name}[{extra}]: every module imports ({', '.join(wanted)})")
 
 
 def check_meta(wheels: dict[str, Wheel], dist: Path, work: Path) -> None:
@@ -214,13 +283,15 @@ def check_meta(wheels: dict[str, Wheel], dist: Path, work: Path) -> None:
         raise SystemExit(f"meta: aiohttp/__init__.py not installed: {report}")
     modules = report["modules"]
     assert isinstance(modules, dict)
-    if any(location is None for location in modules.values()):
+    needs_extra = extra_only(report, optional_imports(wheels))
+    if any(location is None and m not in needs_extra for m, location in modules.items()):
         raise SystemExit(f"meta: some modules are missing: {modules}")
     run("uv", "pip", "uninstall", "--quiet", "--python", python, META)
     report = probe(python, everything)
     modules = report["modules"]
     assert isinstance(modules, dict)
-    if report["aiohttp_file"] is not None or any(loc is None for loc in modules.values()):
+    if report["aiohttp_file"] is not None or any(
+            loc is None and m not in needs_extra for m, loc in modules.items()):
         raise SystemExit(f"meta uninstalled: the components no longer import: {report}")
     print(f"meta: installs all {len(names)} distributions, owns aiohttp/__init__.py;"
           " the components still import once it is uninstalled")
