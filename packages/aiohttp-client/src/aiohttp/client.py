@@ -1,0 +1,902 @@
+"""The asyncio HTTP client of the aiohttp 0.9 API: ``request()``,
+``ClientRequest``, ``ClientResponse`` and ``HttpClient``.
+
+``request()`` returns a ``ClientResponse`` once the status line and
+headers are read; the body is read with ``read()``, ``text()``, ``json()``
+or from ``content``. Both ``resp = await request(...)`` and
+``async with request(...) as resp`` work (so does
+``async with await request(...) as resp``); leaving the ``async with``
+block gives the connection back, or closes it when the body was not read
+to the end.
+
+Differences from 0.9 (behaviour notes section 15, rows 8-14 and 21) are
+listed in the package's CHANGES.md; the main ones: redirects follow today's
+method rules (308 too), keep a ``history``, raise ``TooManyRedirects`` past
+``max_redirects``, and drop ``Authorization``, ``Cookie`` and
+``Proxy-Authorization`` when the origin changes; a request on a reused
+connection that died before any response byte is sent once more when it
+is idempotent and its body can be sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json as json_module
+import random
+import time
+import urllib.parse
+import warnings
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from http.cookies import CookieError, Morsel, SimpleCookie
+from typing import Any
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+
+from . import connector as connector_module
+from ._client_body import Body, classify, write_source
+from ._cookie_jar import CookieJar
+from ._http_compression import brotli_available
+from .connector import DEFAULT_PORTS, SECURE_SCHEMES, BaseConnector, Connection, TCPConnector
+from .errors import (
+    BadStatusLine,
+    ClientConnectionError,
+    ConnectionError,
+    HttpErrorException,
+    OsConnectionError,
+)
+from .helpers import BasicAuth, parse_mimetype
+from .log import client_log
+from .parsers import StreamParser
+from .protocol import (
+    HttpPayloadParser,
+    HttpResponseParser,
+    HttpVersion,
+    HttpVersion11,
+    RawResponseMessage,
+    Request,
+)
+from .streams import EOF_MARKER, FlowControlStreamReader
+
+__all__ = ["ClientRequest", "ClientResponse", "HttpClient", "TooManyRedirects", "request"]
+
+#: br is offered when the protocol package can decode it (brotli installed).
+_ACCEPT_ENCODING = "gzip, deflate, br" if brotli_available() else "gzip, deflate"
+
+#: Statuses that redirect (RFC 9110 section 15.4).
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Methods that may be sent again after a failure (RFC 9110 section 9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+#: Fields that carry credentials for one origin only.
+_ORIGIN_CREDENTIALS = ("Authorization", "Cookie", "Proxy-Authorization")
+#: 0.9's default chunk size for ``chunked=True``.
+DEFAULT_CHUNK_SIZE = 8196
+
+
+class TooManyRedirects(HttpErrorException):
+    """More redirects than ``max_redirects``.
+
+    ``history`` holds every redirect response (closed), ``response`` the
+    last one; ``code`` is its status.
+    """
+
+    def __init__(self, history: list[ClientResponse], max_redirects: int) -> None:
+        last = history[-1]
+        super().__init__(last.status, f"more than {max_redirects} redirects, last to "
+                         f"{last.headers.get('Location')!r}")
+        self.history = history
+        self.response = last
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+
+
+class ClientRequest:
+    """One request: the URL split up, the headers, and the body to send.
+
+    ``send(writer, reader)`` writes it and returns the ``response_class``
+    object that will read the answer. Accepts ``http``, ``https``, ``ws``
+    and ``wss`` URLs (the last two for protocol upgrades).
+    """
+
+    GET_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+    POST_METHODS = frozenset({"PATCH", "POST", "PUT", "TRACE", "DELETE"})
+    ALL_METHODS = GET_METHODS | POST_METHODS
+
+    DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": _ACCEPT_ENCODING}
+
+    body: Body
+    response: ClientResponse | None = None
+    _writer_task: asyncio.Task[None] | None = None
+    _continue: asyncio.Future[None] | None = None
+
+    def __init__(self, method: str, url: str, *, params: Any = None,
+                 headers: Any = None, data: Any = None, cookies: Any = None,
+                 files: Any = None, auth: BasicAuth | tuple[str, str] | None = None,
+                 encoding: str = "utf-8", version: HttpVersion | str = HttpVersion11,
+                 compress: bool | str | None = None, chunked: bool | int | None = None,
+                 expect100: bool = False, response_class: type[ClientResponse] | None = None,
+                 loop: asyncio.AbstractEventLoop | None = None,
+                 read_until_eof: bool = True) -> None:
+        self.method = method.upper()
+        self.encoding = encoding
+        self.loop = loop
+        self.chunked = chunked
+        self.compress = compress
+        self.expect100 = expect100
+        self.response_class = response_class or ClientResponse
+        self.proxy_headers: dict[str, str] = {}
+        self._update_version(version)
+        self._update_host(url)
+        self._update_path(params)
+        self._update_headers(headers)
+        self._update_auth(auth)
+        self.update_cookies(cookies)
+        if files is not None:
+            warnings.warn("files is deprecated, use data", DeprecationWarning, stacklevel=3)
+            if data is not None:
+                raise ValueError("data and files cannot both be given")
+            data = files
+        self._update_body(data)
+
+    # -- building -------------------------------------------------------------------
+
+    def _update_version(self, version: HttpVersion | str) -> None:
+        if isinstance(version, str):
+            major, dot, minor = version.partition(".")
+            if not dot or not major.isdigit() or not minor.isdigit():
+                raise ValueError(f"cannot parse the HTTP version {version!r}")
+            version = HttpVersion(int(major), int(minor))
+        self.version = version
+
+    def _update_host(self, url: str) -> None:
+        if not isinstance(url, str):
+            raise TypeError(f"url must be a str, not {type(url).__name__}")
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            raise ValueError(f"unsupported URL scheme {parts.scheme!r} in {url!r}")
+        host = parts.hostname
+        if not host:
+            raise ValueError("Host could not be detected.")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ValueError(f"invalid port in {url!r}") from exc
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError as exc:
+                raise ValueError("URL has an invalid label.") from exc
+        self.scheme = scheme
+        self.host = host
+        self.port = port or DEFAULT_PORTS[scheme]
+        self.ssl = scheme in SECURE_SCHEMES
+        self.server_hostname = host
+        self._url_auth = None
+        if parts.username is not None:
+            self._url_auth = BasicAuth(urllib.parse.unquote(parts.username),
+                                       urllib.parse.unquote(parts.password or ""))
+        self._parts = parts
+        # The URL without credentials or fragment.
+        netloc = connector_module._authority(host, self.port, DEFAULT_PORTS[scheme])
+        self.netloc = netloc
+        self.url = urllib.parse.urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+
+    def _update_path(self, params: Any) -> None:
+        parts = self._parts
+        path = urllib.parse.quote(parts.path or "/", safe="/%:@!$&'()*+,;=")
+        query = parts.query
+        if params:
+            if isinstance(params, (str, bytes)):
+                # A raw query (section 15 row 21: 0.9 documented bytes but failed).
+                extra = params.decode("ascii") if isinstance(params, bytes) else params
+            else:
+                if isinstance(params, (MultiDict, MultiDictProxy)):
+                    items = list(params.items())
+                elif isinstance(params, Mapping):
+                    items = list(params.items())
+                else:
+                    items = list(params)
+                extra = urllib.parse.urlencode(items, doseq=not isinstance(params, (
+                    MultiDict, MultiDictProxy)))
+            query = f"{query}&{extra}" if query else extra
+        self.path = f"{path}?{query}" if query else path
+
+    def _update_headers(self, headers: Any) -> None:
+        self.headers: CIMultiDict[str] = CIMultiDict()
+        if headers:
+            if isinstance(headers, (Mapping, MultiDictProxy, MultiDict)):
+                items = list(headers.items())
+            else:
+                items = list(headers)
+            for name, value in items:
+                self.headers.add(name, value)
+        for name, value in self.DEFAULT_HEADERS.items():
+            if name not in self.headers:
+                self.headers[name] = value
+        if "Host" not in self.headers:
+            self.headers["Host"] = self.netloc
+
+    def _update_auth(self, auth: BasicAuth | tuple[str, str] | None) -> None:
+        if auth is None:
+            auth = self._url_auth
+        if auth is None:
+            return
+        if not isinstance(auth, BasicAuth):
+            if isinstance(auth, tuple) and len(auth) == 2:  # type: ignore[redundant-expr]
+                warnings.warn("auth should be a BasicAuth", DeprecationWarning, stacklevel=4)
+                auth = BasicAuth(*auth)
+            else:
+                raise TypeError("auth must be a BasicAuth")
+        self.headers["Authorization"] = auth.encode()
+
+    def update_cookies(self, cookies: Any) -> None:
+        """Add cookies (a mapping, pairs, or a ``SimpleCookie``) to the Cookie field;
+        cookies already in it win."""
+        if not cookies:
+            return
+        existing = SimpleCookie()
+        if "Cookie" in self.headers:
+            try:
+                existing.load(self.headers["Cookie"])
+            except CookieError:
+                return  # the caller's own field, kept as given
+        items = cookies.items() if hasattr(cookies, "items") else cookies
+        pairs: list[str] = []
+        for name, value in items:
+            if name in existing:
+                continue
+            text = value.coded_value if isinstance(value, Morsel) else str(value)
+            pairs.append(f"{name}={text}")
+        if not pairs:
+            return
+        old = self.headers.get("Cookie")
+        self.headers["Cookie"] = "; ".join(([old] if old else []) + pairs)
+
+    def _update_body(self, data: Any) -> None:
+        body = classify(data, self.encoding)
+        self.body = body
+        if body.content_type is not None and body.length != 0 and \
+                "Content-Type" not in self.headers:
+            self.headers["Content-Type"] = body.content_type
+        if "Expect" in self.headers and self.headers["Expect"].lower() == "100-continue":
+            self.expect100 = True
+        elif self.expect100:
+            self.headers["Expect"] = "100-continue"
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in IDEMPOTENT_METHODS
+
+    # -- sending --------------------------------------------------------------------
+
+    def send(self, writer: Any, reader: StreamParser,
+             loop: asyncio.AbstractEventLoop | None = None) -> ClientResponse:
+        """Write the request; return the response object that reads the answer.
+
+        A body known in advance is written at once; any other is streamed by
+        a task (which waits for ``100 Continue`` first with ``expect100``).
+        """
+        message = Request(writer, self.method, self.path, self.version)
+        if self.proxy_headers:
+            for name, value in self.proxy_headers.items():
+                self.headers[name] = value
+        body = self.body
+        headers = self.headers
+        compress = self.compress
+        encoding = headers.get("Content-Encoding")
+        if encoding is None and compress:
+            encoding = "deflate" if compress is True else str(compress)
+            headers["Content-Encoding"] = encoding
+        chunked = self.chunked
+        if encoding is not None and (compress or "Content-Encoding" in headers) and \
+                (body.length or body.source is not None):
+            if compress or self.compress is None and encoding.lower() in ("gzip", "deflate", "br"):
+                message.add_compression_filter(encoding)
+                chunked = chunked or True
+        if "Transfer-Encoding" in headers and "chunked" in headers["Transfer-Encoding"].lower():
+            chunked = chunked or True
+        if chunked:
+            headers.popall("Content-Length", None)
+            if "Transfer-Encoding" not in headers:
+                message.force_chunked()
+            if chunked is not True:
+                message.add_chunking_filter(int(chunked))
+        elif "Content-Length" not in headers:
+            if body.length is not None:
+                if body.length or self.method not in self.GET_METHODS:
+                    headers["Content-Length"] = str(body.length)
+            elif body.source is not None:
+                message.force_chunked()
+        message.add_headers(*headers.items())
+        message.send_headers()
+        resp = self.response_class(self.method, self.url, self.host, loop=loop)
+        self.response = resp
+        if body.data is not None and not self.expect100:
+            if body.data:
+                message.write(body.data)
+            message.write_eof()
+            return resp
+        running = loop or asyncio.get_running_loop()
+        if self.expect100:
+            self._continue = running.create_future()
+            resp._continue = self._continue
+        self._writer_task = running.create_task(self._write_body(message, reader))
+        resp._writer_task = self._writer_task
+        return resp
+
+    async def _write_body(self, message: Request, reader: StreamParser) -> None:
+        try:
+            if self._continue is not None:
+                await self._continue
+            body = self.body
+            if body.data is not None:
+                if body.data:
+                    await message.write(body.data)
+                await message.write_eof()
+            else:
+                await write_source(message, body.source)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = ClientConnectionError(f"Can not write request body for {self.url}: {exc!r}")
+            error.__cause__ = exc
+            resp = self.response
+            if resp is not None:
+                resp._body_error(error)
+            reader.set_exception(error)
+
+
+class _ResponseContent(FlowControlStreamReader):
+    """The body stream of a response; tells the response when the body is complete."""
+
+    _on_eof: Callable[[], None] | None = None
+
+    def feed_eof(self) -> None:
+        super().feed_eof()
+        callback, self._on_eof = self._on_eof, None
+        if callback is not None:
+            callback()
+
+
+class ClientResponse:
+    """The answer to a request: status, headers, cookies, and the body in ``content``.
+
+    The connection goes back to the pool as soon as the body has been read
+    to its end (whoever reads it), or when ``release()`` or ``close()`` is
+    called; ``close()`` closes it instead when the body was not complete.
+    """
+
+    message: RawResponseMessage | None = None
+    version: HttpVersion | None = None
+    status: int = 0
+    reason: str = ""
+    headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+    content: FlowControlStreamReader | None = None
+    connection: Connection | None = None
+    #: Limits of the body parser (class attributes: a subclass may change them).
+    max_decompressed_size: int | None = 32 * 2**20
+
+    _body: bytes | None = None
+    _writer_task: asyncio.Task[None] | None = None
+    _continue: asyncio.Future[None] | None = None
+    _complete = False
+    _closed = False
+
+    def __init__(self, method: str, url: str, host: str = "", *,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.method = method
+        self.url = url
+        self.host = host
+        self.cookies = SimpleCookie()
+        self.history: tuple[ClientResponse, ...] = ()
+        self._loop = loop
+
+    def __repr__(self) -> str:
+        return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>"
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        connection = self.connection
+        if connection is not None and not connection.closed:
+            self.connection = None
+            connection.close()
+            _warn(f"ClientResponse has to be closed explicitly! {self!r}",
+                  ResourceWarning, source=self)
+
+    # -- reading the head ---------------------------------------------------------------
+
+    async def start(self, connection: Connection, read_until_eof: bool = False) -> ClientResponse:
+        """Read the status line and headers (skipping 1xx interim responses)."""
+        self.connection = connection
+        reader = connection.reader
+        while True:
+            message = await reader.set_parser(HttpResponseParser()).read()
+            if 100 <= message.code < 200 and message.code != 101:
+                if message.code == 100 and self._continue is not None \
+                        and not self._continue.done():
+                    self._continue.set_result(None)
+                continue
+            break
+        self.message = message
+        self.version = message.version
+        self.status = message.code
+        self.reason = message.reason
+        self.headers = message.headers
+        cookies = message.headers.getall("Set-Cookie", ())
+        if cookies:
+            jar = connection._connector.cookie_jar if (
+                connection._connector is not None and connection._connector.share_cookies
+            ) else CookieJar()
+            self.cookies = jar.update_from_headers(cookies, self.url)
+        if self._continue is not None and not self._continue.done():
+            # A final answer instead of 100 Continue: the body is never sent,
+            # and the connection cannot carry another request.
+            self._continue.cancel()
+            self._must_close = True
+        if message.code == 101:
+            return self  # the caller takes the connection over (protocol upgrade)
+        payload = HttpPayloadParser(message, readall=read_until_eof,
+                                    response_with_body=self.method != "HEAD",
+                                    max_decompressed_size=self.max_decompressed_size)
+        content = _ResponseContent(reader, loop=self._loop)
+        content._on_eof = self._body_complete
+        self.content = content
+        reader.set_parser(payload, content)
+        return self
+
+    _must_close = False
+
+    def _body_complete(self) -> None:
+        """The whole body has been parsed: the connection may serve another request."""
+        self._complete = True
+        task = self._writer_task
+        if task is not None and not task.done():
+            return  # the request body is still being written; close() decides
+        connection = self.connection
+        if connection is not None and self.content is not None \
+                and self.content.exception() is None:
+            self.connection = None
+            message = self.message
+            if self._must_close or message is None or message.should_close:
+                connection.close()
+            else:
+                connection.release()
+
+    def _body_error(self, exc: BaseException) -> None:
+        if self.content is not None:
+            self.content.set_exception(exc)
+
+    # -- reading the body ---------------------------------------------------------------
+
+    async def read(self, decode: bool = False) -> Any:
+        """The whole body (cached); gives the connection back."""
+        if self._body is None:
+            content = self.content
+            if content is None:
+                self._body = b""
+            else:
+                try:
+                    self._body = await content.read()
+                except BaseException:
+                    self.close()
+                    raise
+            self._finish()
+        if decode:
+            warnings.warn("read(decode=True) is deprecated, use json()",
+                          DeprecationWarning, stacklevel=2)
+            return await self.json()
+        return self._body
+
+    async def read_and_close(self, decode: bool = False) -> Any:
+        warnings.warn("read_and_close() is deprecated, use read()",
+                      DeprecationWarning, stacklevel=2)
+        return await self.read(decode)
+
+    def _charset(self) -> str | None:
+        content_type = self.headers.get("Content-Type")
+        if content_type is None:
+            return None
+        return parse_mimetype(content_type)[3].get("charset")
+
+    async def text(self, encoding: str | None = None, errors: str = "strict") -> str:
+        """The body decoded: ``encoding``, else the charset of Content-Type, else UTF-8."""
+        body: bytes = await self.read()
+        return body.decode(encoding or self._charset() or "utf-8", errors)
+
+    async def json(self, *, encoding: str | None = None,
+                   loads: Callable[[str], Any] = json_module.loads) -> Any:
+        """The body parsed as JSON; None for an empty body. A Content-Type
+        without ``json`` is logged (as 0.9 did), not refused."""
+        body = await self.read()
+        content_type = self.headers.get("Content-Type", "")
+        if "json" not in content_type:
+            client_log.warning("Attempt to decode JSON with unexpected mimetype: %s",
+                               content_type)
+        if not body.strip():
+            return None
+        return loads(body.decode(encoding or self._charset() or "utf-8"))
+
+    # -- giving the connection back ---------------------------------------------------------
+
+    def _finish(self) -> None:
+        """After the body was read: the connection goes back, if still held."""
+        connection = self.connection
+        if connection is None:
+            return
+        task = self._writer_task
+        if task is not None and not task.done():
+            task.cancel()
+            self._must_close = True
+        self.connection = None
+        message = self.message
+        if self._must_close or not self._complete or message is None or message.should_close:
+            connection.close()
+        else:
+            connection.release()
+
+    def close(self, force: bool = False) -> None:
+        """Give the connection back when the body is complete, else close it.
+
+        ``force`` always closes. A request body still being written is cancelled.
+        """
+        self._closed = True
+        task = self._writer_task
+        if task is not None and not task.done():
+            task.cancel()
+            self._must_close = True
+        connection = self.connection
+        if connection is None:
+            return
+        self.connection = None
+        message = self.message
+        if force or self._must_close or not self._complete or message is None \
+                or message.should_close:
+            connection.close()
+            if self.content is not None and not self.content.is_eof():
+                self.content.set_exception(ClientConnectionError("the response was closed"))
+        else:
+            connection.release()
+
+    async def release(self) -> None:
+        """Read the rest of the body, then give the connection back."""
+        try:
+            content = self.content
+            if content is not None and self.connection is not None and self._body is None:
+                while (await content.read(2**16)) is not EOF_MARKER:
+                    pass
+        except BaseException:
+            self.close(force=True)
+            raise
+        self.close()
+
+    async def wait_for_close(self) -> None:
+        """Wait for the request body to be written, then close."""
+        task = self._writer_task
+        if task is not None and not task.done():
+            try:
+                await task
+            finally:
+                self.close()
+        self.close()
+
+    def waiting_for_continue(self) -> bool:
+        return self._continue is not None and not self._continue.done()
+
+    async def __aenter__(self) -> ClientResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _RequestContext:
+    """What ``request()`` returns: await it for the response, or use it in
+    ``async with`` (the response is closed on the way out). The request
+    starts only then, so an unused object leaves nothing behind."""
+
+    __slots__ = ("_args", "_response")
+
+    def __init__(self, args: tuple[Any, ...]) -> None:
+        self._args = args
+        self._response: ClientResponse | None = None
+
+    def _coro(self) -> Coroutine[Any, Any, ClientResponse]:
+        return _request(*self._args)
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coro().__await__()
+
+    async def __aenter__(self) -> ClientResponse:
+        self._response = await self._coro()
+        return self._response
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._response is not None:
+            self._response.close()
+
+
+def request(method: str, url: str, *, params: Any = None, data: Any = None,
+            headers: Any = None, cookies: Any = None, files: Any = None,
+            auth: BasicAuth | None = None, allow_redirects: bool = True,
+            max_redirects: int = 10, encoding: str = "utf-8",
+            version: HttpVersion | str = HttpVersion11,
+            compress: bool | str | None = None, chunked: bool | int | None = None,
+            expect100: bool = False, connector: BaseConnector | None = None,
+            loop: asyncio.AbstractEventLoop | None = None, read_until_eof: bool = True,
+            request_class: type[ClientRequest] | None = None,
+            response_class: type[ClientResponse] | None = None) -> _RequestContext:
+    """Send a request; the result is the ``ClientResponse`` once its head is read.
+
+    Without ``connector`` a connector is made for this call alone: its
+    connection is closed when the response is released or closed, as in 0.9
+    (pass a connector to reuse connections). ``max_redirects=0`` means no
+    limit; past the limit ``TooManyRedirects`` is raised.
+    """
+    return _RequestContext((method, url, params, data, headers, cookies, files, auth,
+                            allow_redirects, max_redirects, encoding, version, compress,
+                            chunked, expect100, connector, loop, read_until_eof,
+                            request_class, response_class))
+
+
+async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
+                   cookies: Any, files: Any, auth: BasicAuth | None,
+                   allow_redirects: bool, max_redirects: int, encoding: str,
+                   version: HttpVersion | str, compress: bool | str | None,
+                   chunked: bool | int | None, expect100: bool,
+                   connector: BaseConnector | None, loop: asyncio.AbstractEventLoop | None,
+                   read_until_eof: bool, request_class: type[ClientRequest] | None,
+                   response_class: type[ClientResponse] | None) -> ClientResponse:
+    method = method.upper()
+    if connector is None:
+        connector = TCPConnector(force_close=True, loop=loop)
+    request_class = request_class or ClientRequest
+    history: list[ClientResponse] = []
+    headers = CIMultiDict(_header_items(headers))
+    jar = connector.cookie_jar if connector.share_cookies else CookieJar()
+    while True:
+        req = request_class(method, url, params=params, headers=headers, data=data,
+                            cookies=cookies, files=files, auth=auth, encoding=encoding,
+                            version=version, compress=compress, chunked=chunked,
+                            expect100=expect100, response_class=response_class, loop=loop)
+        files = None
+        if history and not connector.share_cookies:
+            req.update_cookies(jar.filter_cookies(req.url))
+        resp = await _send(connector, req, read_until_eof, loop)
+        if not (allow_redirects and resp.status in REDIRECT_STATUSES):
+            break
+        location = resp.headers.get("Location") or resp.headers.get("URI")
+        if not location:
+            break  # nothing to follow: the 3xx is the answer
+        target = urllib.parse.urljoin(req.url, location)
+        scheme = urllib.parse.urlsplit(target).scheme.lower()
+        if scheme not in ("http", "https"):
+            resp.close(force=True)
+            raise ValueError("Can redirect only to http or https")
+        status = resp.status
+        if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
+            method, data = "GET", None
+            headers.popall("Content-Type", None)
+            headers.popall("Content-Length", None)
+        elif status in (307, 308) and not req.body.replayable:
+            break  # the body was a stream, already consumed: it cannot be sent again
+        else:
+            data = req.body.data if req.body.data else data
+        if not connector.share_cookies and resp.cookies:
+            jar.update_cookies(resp.cookies, req.url)
+        if _origin(target) != _origin(req.url):
+            for name in _ORIGIN_CREDENTIALS:
+                headers.popall(name, None)
+            auth = None
+            cookies = None
+        headers.popall("Host", None)
+        history.append(resp)
+        resp.close()
+        if max_redirects and len(history) > max_redirects:
+            raise TooManyRedirects(history, max_redirects)
+        url = urllib.parse.urldefrag(target)[0]
+        params = None
+    resp.history = tuple(history)
+    return resp
+
+
+def _header_items(headers: Any) -> list[tuple[str, str]]:
+    if not headers:
+        return []
+    if isinstance(headers, (Mapping, MultiDictProxy, MultiDict)):
+        return list(headers.items())
+    return list(headers)
+
+
+async def _send(connector: BaseConnector, req: ClientRequest, read_until_eof: bool,
+                loop: asyncio.AbstractEventLoop | None) -> ClientResponse:
+    """Connect, write, read the head; one retry on a dead reused connection."""
+    fresh = False
+    while True:
+        try:
+            conn = await connector.connect(req, fresh=fresh)
+        except TimeoutError:
+            raise
+        except OSError as exc:
+            raise OsConnectionError(exc) from exc
+        resp: ClientResponse | None = None
+        try:
+            resp = req.send(conn.writer, conn.reader, loop)
+            await resp.start(conn, read_until_eof)
+            return resp
+        except BaseException as exc:
+            if resp is not None:
+                resp.close(force=True)
+            conn.close()
+            retry = (not fresh and conn.reused and not conn.protocol.data_seen
+                     and req.idempotent and req.body.replayable
+                     and isinstance(exc, (ClientConnectionError, ConnectionResetError,
+                                          BrokenPipeError)))
+            if retry:
+                client_log.debug("retrying %s %s: the reused connection died", req.method,
+                                 req.url)
+                fresh = True
+                req.proxy_headers.clear()
+                continue
+            if isinstance(exc, BadStatusLine):
+                raise ClientConnectionError(exc) from exc
+            if isinstance(exc, TimeoutError | asyncio.CancelledError):
+                raise
+            if isinstance(exc, OSError):
+                raise OsConnectionError(exc) from exc
+            raise
+
+
+class HttpClient:
+    """Several hosts serving the same paths; failed hosts are set aside for a while.
+
+    Each request goes to a live host chosen at random. A connection error or
+    timeout marks the host failed: it is retried after ``failed_timeout``
+    seconds. When every host has failed, ``ConnectionError('All hosts are
+    unreachable ...')`` is raised. ``close()`` stops the timers and closes
+    the shared connector (0.9 had no way to stop them).
+    """
+
+    def __init__(self, hosts: str | Iterable[str | tuple[str, int]], *,
+                 method: str | None = None, path: str | None = None, ssl: bool = False,
+                 conn_pool: bool = True, conn_timeout: float | None = None,
+                 failed_timeout: float = 5.0, resolve: bool = True,
+                 resolve_timeout: float = 360.0, keepalive_timeout: float | None = 30,
+                 verify_ssl: bool = True, loop: asyncio.AbstractEventLoop | None = None,
+                 connector: BaseConnector | None = None) -> None:
+        if isinstance(hosts, str):
+            hosts = [hosts]
+        parsed: list[tuple[str, int | None]] = []
+        for host in hosts:
+            if isinstance(host, str):
+                name, colon, port = host.rpartition(":") if host.count(":") == 1 \
+                    else ("", "", host)
+                if not colon:
+                    name, port_number = port, None
+                else:
+                    try:
+                        port_number = int(port)
+                    except ValueError:
+                        raise ValueError(f"invalid port in {host!r}") from None
+                parsed.append((name, port_number))
+            else:
+                name, number = host
+                parsed.append((name, int(number)))
+        if not parsed:
+            raise ValueError("Hosts are required")
+        self._hosts = parsed
+        self._live = list(parsed)
+        self._failed: collections.deque[tuple[tuple[str, int | None], float]] = \
+            collections.deque()
+        self._method = method
+        self._path = path
+        self._scheme = "https" if ssl else "http"
+        self._failed_timeout = failed_timeout
+        self._resolve_timeout = resolve_timeout
+        self._loop = loop
+        self._failed_handle: asyncio.TimerHandle | None = None
+        self._resolve_handle: asyncio.TimerHandle | None = None
+        self._closed = False
+        self._connector: BaseConnector | None = connector
+        if connector is None and conn_pool:
+            self._connector = TCPConnector(
+                share_cookies=True, conn_timeout=conn_timeout,
+                keepalive_timeout=keepalive_timeout, resolve=resolve,
+                verify_ssl=verify_ssl, loop=loop)
+        self._conn_timeout = conn_timeout
+
+    @property
+    def connector(self) -> BaseConnector | None:
+        return self._connector
+
+    def _now_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    def _arm_resolve_timer(self) -> None:
+        if self._resolve_handle is None and isinstance(self._connector, TCPConnector) \
+                and not self._closed:
+            self._resolve_handle = self._now_loop().call_later(
+                self._resolve_timeout, self._clear_dns)
+
+    def _clear_dns(self) -> None:
+        self._resolve_handle = None
+        if isinstance(self._connector, TCPConnector):
+            self._connector.clear_resolved_hosts()
+        self._arm_resolve_timer()
+
+    def _resurrect(self) -> None:
+        self._failed_handle = None
+        now = time.monotonic()
+        while self._failed and now - self._failed[0][1] >= self._failed_timeout:
+            host, _ = self._failed.popleft()
+            if host not in self._live:
+                self._live.append(host)
+        if self._failed and not self._closed:
+            self._failed_handle = self._now_loop().call_later(
+                self._failed_timeout, self._resurrect)
+
+    def _mark_failed(self, host: tuple[str, int | None]) -> None:
+        if host in self._live:
+            self._live.remove(host)
+            self._failed.append((host, time.monotonic()))
+            if isinstance(self._connector, TCPConnector):
+                self._connector.clear_resolved_hosts(
+                    host[0], host[1] or DEFAULT_PORTS[self._scheme])
+        if self._failed_handle is None and not self._closed:
+            self._failed_handle = self._now_loop().call_later(
+                self._failed_timeout, self._resurrect)
+
+    async def request(self, method: str | None = None, path: str | None = None, *,
+                      params: Any = None, data: Any = None, headers: Any = None,
+                      cookies: Any = None, files: Any = None, auth: BasicAuth | None = None,
+                      allow_redirects: bool = True, max_redirects: int = 10,
+                      encoding: str = "utf-8", version: HttpVersion | str = HttpVersion11,
+                      compress: bool | str | None = None, chunked: bool | int | None = None,
+                      expect100: bool = False, read_until_eof: bool = True) -> ClientResponse:
+        if self._closed:
+            raise ClientConnectionError("the HttpClient is closed")
+        method = method or self._method
+        path = path or self._path
+        if method is None or path is None:
+            raise ValueError("method and path are required (here or in the constructor)")
+        self._arm_resolve_timer()
+        if not self._live and self._failed:
+            self._live.append(self._failed.popleft()[0])
+        url = ""
+        while self._live:
+            host = random.choice(self._live)
+            name, port = host
+            authority = connector_module._authority(name, port or 0, 0) if port else (
+                f"[{name}]" if ":" in name else name)
+            url = urllib.parse.urljoin(f"{self._scheme}://{authority}", path)
+            try:
+                resp = await request(
+                    method, url, params=params, data=data, headers=headers,
+                    cookies=cookies, files=files, auth=auth,
+                    allow_redirects=allow_redirects, max_redirects=max_redirects,
+                    encoding=encoding, version=version, compress=compress, chunked=chunked,
+                    expect100=expect100, read_until_eof=read_until_eof,
+                    connector=self._connector, loop=self._loop)
+            except (ConnectionError, TimeoutError):
+                self._mark_failed(host)
+                continue
+            if 500 <= resp.status <= 600 and isinstance(self._connector, TCPConnector):
+                self._connector.clear_resolved_hosts()
+            return resp
+        raise ConnectionError(f"All hosts are unreachable {url}")
+
+    def close(self) -> Any:
+        """Stop the timers and close the shared connector (awaitable, may be dropped)."""
+        self._closed = True
+        for handle in (self._failed_handle, self._resolve_handle):
+            if handle is not None:
+                handle.cancel()
+        self._failed_handle = self._resolve_handle = None
+        if self._connector is not None:
+            return self._connector.close()
+        return connector_module._Closing([])
