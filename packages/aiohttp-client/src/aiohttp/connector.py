@@ -433,6 +433,8 @@ class BaseConnector:
             if self._is_reusable(protocol) and (timeout is None or now - released_at < timeout):
                 if not entries:
                     del self._idle[key]
+                if protocol.reader.output is not None:
+                    protocol.reader.unset_parser()
                 return protocol
             _close_protocol(protocol)
         if entries is not None:
@@ -446,7 +448,9 @@ class BaseConnector:
         if close or self._force_close or self._closed or not self._is_reusable(protocol):
             _close_protocol(protocol)
         else:
-            protocol.reader.unset_parser()
+            # The body parser may still be on its last step (the response is
+            # given back from inside it): it ends by itself, and a checkout
+            # unsets anything left.
             self._idle.setdefault(key, []).append((protocol, self._loop_now().time()))
             self._idle_count += 1
             self._schedule_cleanup()
