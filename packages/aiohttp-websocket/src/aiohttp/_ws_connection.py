@@ -207,6 +207,11 @@ class WebSocketConnection:
         """The protocol error or connection failure that ended the connection, if any."""
         return self._exception
 
+    @property
+    def transport(self) -> Any:
+        """The connection's transport (``writer.transport``), None if the writer has none."""
+        return getattr(self._transport_writer, "transport", None)
+
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         get = getattr(self._transport_writer, "get_extra_info", None)
         return get(name, default) if get is not None else default
@@ -344,17 +349,18 @@ class WebSocketConnection:
         Sends a Close frame with ``code`` and ``message``, waits up to
         ``close_timeout`` for the peer's Close, then closes the transport
         (a client first gives the server that long to end the TCP
-        connection, section 7.1.1). Returns False if the connection was
-        already closed or closing. Cancelling it closes the transport.
+        connection, section 7.1.1). Returns False if this end had already
+        sent its Close (the peer's Close was answered, or close() was called
+        before); it still waits for the end of the connection then.
+        Cancelling it closes the transport.
         """
-        if self._closing_self or self._closed:
-            if not self._closed and self._close_message is None:
-                # A second close() while the first waits: wait with it.
-                await self._wait_close_frame()
+        if self._closed:
             return False
+        first = not self._closing_self
         try:
-            self._send_close(code, message)
-            self._inbox.drain_all()
+            if first:
+                self._send_close(code, message)
+                self._inbox.drain_all()
             if self._close_message is None:
                 await self._wait_close_frame()
             if self._client and not self._closed:
@@ -363,7 +369,7 @@ class WebSocketConnection:
                         await self._transport_writer.wait_closed()
         finally:
             self._close_transport()
-        return True
+        return first
 
     async def _wait_close_frame(self) -> None:
         event = self._close_event
