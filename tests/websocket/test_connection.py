@@ -366,6 +366,7 @@ class OldStyleServer(StreamProtocol):
 @pytest.mark.parametrize("compression", ["deflate", None])
 async def test_the_0_9_server_pattern_with_the_websockets_client(compression: str | None) -> None:
     from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
 
     loop = asyncio.get_running_loop()
     protocols: list[OldStyleServer] = []
@@ -377,7 +378,7 @@ async def test_the_0_9_server_pattern_with_the_websockets_client(compression: st
     server = await loop.create_server(factory, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with connect(f"ws://127.0.0.1:{port}/", subprotocols=["chat"],
+        async with connect(f"ws://127.0.0.1:{port}/", subprotocols=[Subprotocol("chat")],
                            compression=compression) as client:
             assert client.subprotocol == "chat"
             await client.send("hello")

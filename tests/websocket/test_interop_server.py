@@ -13,6 +13,7 @@ import os
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.typing import Subprotocol
 from ws_servers import echo, serve
 
 from aiohttp.websocket import (
@@ -29,9 +30,11 @@ COMPRESSION = pytest.mark.parametrize("compression", ["deflate", None])
 @COMPRESSION
 async def test_text_and_binary_echo(compression: str | None) -> None:
     async with serve() as url, connect(url, compression=compression) as client:
+        assert client.response is not None
         extensions = client.response.headers.get("Sec-WebSocket-Extensions")
         assert (extensions == "permessage-deflate") == (compression is not None)
-        for message in ["hello", "", "ünïcödé ✓", b"\x00\x01\xff", b""]:
+        messages: list[str | bytes] = ["hello", "", "ünïcödé ✓", b"\x00\x01\xff", b""]
+        for message in messages:
             await client.send(message)
             assert await client.recv() == message
 
@@ -134,16 +137,17 @@ async def test_subprotocol() -> None:
         await ws.close()
 
     async with serve(handler, protocols=["v2.chat", "chat"]) as url:
-        async with connect(url, subprotocols=["chat", "v2.chat"]) as client:
+        async with connect(url, subprotocols=[Subprotocol("chat"), Subprotocol("v2.chat")]) as client:
             assert client.subprotocol == "v2.chat"
             assert await client.recv() == "protocol=v2.chat"
-        async with connect(url, subprotocols=["other"]) as client:
+        async with connect(url, subprotocols=[Subprotocol("other")]) as client:
             assert client.subprotocol is None
             assert await client.recv() == "protocol=None"
 
 
 async def test_server_without_compression_declines() -> None:
     async with serve(compress=False) as url, connect(url) as client:
+        assert client.response is not None
         assert "Sec-WebSocket-Extensions" not in client.response.headers
         await client.send("plain")
         assert await client.recv() == "plain"

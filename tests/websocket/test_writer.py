@@ -7,7 +7,7 @@ import itertools
 import os
 import struct
 import zlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from ws_frames import MASK, frame, run, xor
@@ -168,12 +168,16 @@ def test_masked_compressed_frames_parse() -> None:
     assert run(sink.writes, compress=agreement).items == [Message(MSG_TEXT, "x" * 5000, "")]
 
 
+def constant(key: bytes) -> Callable[[int], bytes]:
+    return lambda n: key
+
+
 def test_many_frames_agree_with_the_reference_xor() -> None:
     for size, key in itertools.product((1, 3, 4, 511, 512, 513, 4097), (b"\x00" * 4, b"\xff" * 4,
                                                                           b"\x01\x02\x03\x04")):
         sink = Sink()
         payload = os.urandom(size)
-        WebSocketWriter(sink, use_mask=True, random=lambda n, k=key: k).send(payload, binary=True)
+        WebSocketWriter(sink, use_mask=True, random=constant(key)).send(payload, binary=True)
         data = sink.writes[0]
         assert data[-size:] == xor(payload, key)
 
@@ -183,7 +187,7 @@ async def test_returns_the_writers_drain() -> None:
     server_sock, client_sock = __import__("socket").socketpair()
     transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, server_sock)
     try:
-        writer = WebSocketWriter(StreamWriter(transport))  # type: ignore[arg-type]
+        writer = WebSocketWriter(StreamWriter(transport))
         result = writer.send("x")
         assert isinstance(result, Awaitable)
         await result

@@ -109,9 +109,9 @@ class WebSocketError(Exception):
 
     def __init__(self, code: int | str = CLOSE_PROTOCOL_ERROR, message: str = "") -> None:
         if isinstance(code, str):
-            code, message = CLOSE_PROTOCOL_ERROR, code
+            message, code = code, CLOSE_PROTOCOL_ERROR
         super().__init__(code, message)
-        self.code = code
+        self.code: int = code
         self.message = message
 
     def __str__(self) -> str:
