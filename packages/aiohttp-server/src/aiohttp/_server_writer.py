@@ -1,0 +1,158 @@
+"""The write side of a server connection, which notes each response's head.
+
+A 0.9 handler builds its own ``Response`` over ``protocol.writer``; the
+server never sees that object. To decide whether the connection may serve
+another request, the server looks at the first bytes written for each
+request instead: ``aiohttp.protocol`` writes the whole head with one
+``write``, ending with ``Connection: close`` whenever the message will close
+(``close=True``, HTTP/1.0 without keep-alive, a body that runs until close).
+Looking costs one attribute test per write, and only the head is examined.
+
+The head is also *held back* ("corked") until the body follows, so that a
+small response goes out in one ``send`` rather than two: a system call
+costs more than everything else the server does for a request. What is
+held is written by the next ``drain()``, by ``flush()`` (which the server
+calls when the handler returns), or at the latest by a callback scheduled
+for the end of the current event-loop iteration, so a handler that writes
+the head and then waits for something else does not delay it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Iterable
+
+from .streams import StreamWriter
+
+_CLOSE_END = b"Connection: close\r\n\r\n"
+#: Held-back bytes are written at once when they reach this size.
+CORK_LIMIT = 2**14
+
+
+class _Flusher:
+    """Writes the held-back bytes of every writer of one loop, once per iteration.
+
+    One callback per loop iteration serves all connections, rather than one
+    per response.
+    """
+
+    __slots__ = ("_loop", "_writers", "__weakref__")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._writers: list[ServerWriter] = []
+
+    def add(self, writer: ServerWriter) -> None:
+        writers = self._writers
+        if not writers:
+            self._loop.call_soon(self._flush_all)
+        writers.append(writer)
+
+    def _flush_all(self) -> None:
+        writers, self._writers = self._writers, []
+        for writer in writers:
+            writer.flush()
+
+
+_flushers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flusher] = (
+    weakref.WeakKeyDictionary())
+
+
+def _flusher(loop: asyncio.AbstractEventLoop) -> _Flusher:
+    flusher = _flushers.get(loop)
+    if flusher is None:
+        flusher = _flushers[loop] = _Flusher(loop)
+    return flusher
+
+
+class ServerWriter(StreamWriter):
+    """A ``StreamWriter`` that records what the current response's head says.
+
+    ``expect_head`` is set by the server before each request; the first
+    write after it is taken as the response head (interim 1xx heads other
+    than 101 are let through and the next write is examined). Then:
+
+    * ``head_size``: the length of that write (the head);
+    * ``closes``: the head ends with ``Connection: close``;
+    * ``upgraded``: the status was 101 (the connection now speaks another
+      protocol and must never be parsed as HTTP again).
+    """
+
+    expect_head = True
+    head_size = 0
+    closes = False
+    upgraded = False
+    _corked: list[bytes | bytearray | memoryview] | None = None
+    _corked_size = 0
+
+    def __init__(self, transport: asyncio.WriteTransport,
+                 loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(transport)
+        self._flusher = _flusher(loop)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        corked = self._corked
+        if corked is not None:
+            corked.append(data)
+            self._corked_size += len(data)
+            if self._corked_size >= CORK_LIMIT:
+                self.flush()
+            return
+        if self.expect_head and self._note_head(data):
+            self._corked = [data]
+            self._corked_size = len(data)
+            self._flusher.add(self)
+            return
+        self._transport.write(data)
+
+    def writelines(self, data: Iterable[bytes | bytearray | memoryview]) -> None:
+        if self.expect_head:
+            data = list(data)
+            if data:
+                self._note_head(data[0])
+        self.flush()
+        self._transport.writelines(data)
+
+    def flush(self) -> None:
+        """Write what is held back."""
+        corked = self._corked
+        if corked is not None:
+            self._corked = None
+            if self._transport.is_closing():
+                return
+            self._transport.write(corked[0] if len(corked) == 1 else b"".join(corked))
+
+    def drain(self) -> Awaitable[None]:
+        if self._corked is not None:
+            self.flush()
+        return super().drain()
+
+    def write_eof(self) -> None:
+        self.flush()
+        super().write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        super().close()
+
+    def _note_head(self, data: bytes | bytearray | memoryview) -> bool:
+        """Examine a response head; True if it may be held back."""
+        if not data:
+            return False
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        if data.startswith((b"HTTP/1.1 1", b"HTTP/1.0 1")):
+            if data[9:13] != b"101 ":
+                return False  # an interim response (100, 103): the final head follows
+            self.upgraded = True
+        self.expect_head = False
+        self.head_size = len(data)
+        self.closes = data.endswith(_CLOSE_END)
+        return len(data) < CORK_LIMIT
+
+    def start_response(self) -> None:
+        """A new request begins: the next head written is its response's."""
+        self.expect_head = True
+        self.closes = False
+        self.head_size = 0

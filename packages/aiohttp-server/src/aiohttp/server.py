@@ -1,0 +1,603 @@
+"""The asyncio HTTP/1.x server protocol: ``aiohttp.server`` of aiohttp 0.9.
+
+``ServerHttpProtocol`` reads requests from a connection one at a time, hands
+each to ``handle_request(message, payload)`` and answers errors itself. It
+keeps the 0.9 API and fixes what section 15 of the behaviour reference lists
+(rows 4, 5, 15, 16, 20):
+
+* **Keep-alive.** A connection serves further requests for as long as the
+  client and the response allow it (HTTP/1.1 persistence, HTTP/1.0 with
+  ``Connection: keep-alive``) and ``keep_alive`` seconds of idle time are
+  not exceeded. ``keep_alive=None`` or ``0`` means one request per
+  connection; a handler can still decide with ``self.keep_alive(bool)``.
+  0.9 closed every connection unless the handler opted in.
+* **Timeouts.** ``timeout`` bounds the time from the first byte of every
+  request (from the connection, for the first) to the end of its head, so
+  a client cannot hold a connection by trickling a head (slowloris). The
+  idle time between requests is bounded by ``keep_alive``. Neither runs
+  while a handler works, nor on a connection upgraded with a 101. Both use
+  one deadline per connection, checked by a single timer that is re-armed
+  lazily when it fires early: no timer is created per request.
+* **Errors.** Malformed requests are answered 400 (413 and 431 for the
+  size limits) without an exception log; only unexpected handler errors
+  give 500. The debug traceback is HTML-escaped.
+* **Pipelining.** Requests sent back to back are parsed lazily, one after
+  the other, from the connection's buffer, and answered in order. While a
+  handler runs no request is parsed and the transport stops reading once
+  ``2 * limit`` bytes (128 KiB by default) wait in the buffer, which bounds
+  what a pipelining client can make the server hold.
+* **Expect: 100-continue** is answered when the handler first waits for
+  the body; a handler that answers without reading it sends no 100.
+
+One task per connection runs ``start()``; the connection's ``StreamParser``
+(``self.reader``) and its buffer serve every request. A handler may take
+the connection over after writing a ``101`` response (the WebSocket
+upgrade): ``self.reader.set_parser(...)`` switches the parser, and the
+server closes the connection once that handler returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import http
+import logging
+import socket
+import traceback
+from collections.abc import Awaitable, Iterable
+from typing import Any, cast
+
+from . import errors
+from ._access_log import make_atoms
+from ._server_writer import ServerWriter
+from .log import access_log as default_access_log
+from .log import server_log
+from .parsers import StreamProtocol
+from .protocol import (
+    HttpPayloadParser,
+    HttpPrefixParser,
+    HttpRequestParser,
+    HttpVersion11,
+    RawRequestMessage,
+    Response,
+)
+from .streams import FlowControlStreamReader, StreamReader
+
+__all__ = ["ServerHttpProtocol"]
+
+#: Idle seconds a keep-alive connection waits for its next request.
+DEFAULT_KEEP_ALIVE = 5.0
+#: Seconds from the first byte of a request to the end of its head.
+DEFAULT_TIMEOUT = 15.0
+#: Seconds a connection closed with unread input keeps draining it, so
+#: that the client gets the response rather than a reset.
+LINGER_TIMEOUT = 2.0
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+
+#: The page ``handle_error`` answers with.
+ERROR_PAGE = """<!DOCTYPE html>
+<html>
+  <head>
+    <title>{status} {reason}</title>
+  </head>
+  <body>
+    <h1>{status} {reason}</h1>
+    {message}
+  </body>
+</html>
+"""
+
+# Connection states: waiting for a request, reading its head, in a handler.
+_IDLE = 0
+_HEAD = 1
+_BUSY = 2
+
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _ContinueOnRead:
+    """The flow control of a body whose client waits for ``100 Continue``.
+
+    The body reader resumes its stream when it has to wait for data, that
+    is when the handler reads a body that has not arrived: that is when the
+    interim response is due (RFC 9110 section 10.1.1). It is not sent once
+    the final response has begun.
+    """
+
+    __slots__ = ("_sent", "_stream", "_writer")
+
+    def __init__(self, stream: Any, writer: ServerWriter) -> None:
+        self._stream = stream
+        self._writer = writer
+        self._sent = False
+
+    def resume_stream(self) -> None:
+        if not self._sent:
+            self._sent = True
+            writer = self._writer
+            if writer.expect_head and not writer.is_closing():
+                writer.transport.write(_CONTINUE)
+        self._stream.resume_stream()
+
+    def pause_stream(self) -> None:
+        self._stream.pause_stream()
+
+
+class _RequestHeads:
+    """Where the head parser puts each request of a connection; one per connection.
+
+    A ``FlowControlDataQueue`` would do, but one queue per request costs;
+    this output is reset and reused. Like that queue it lets bytes flow into
+    the parser only while the server waits for a head (the pull model of
+    ``aiohttp.streams``).
+    """
+
+    __slots__ = ("_exception", "_loop", "_message", "_stream", "_waiter")
+
+    def __init__(self, stream: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._stream = stream
+        self._loop = loop
+        self._message: RawRequestMessage | None = None
+        self._exception: BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def feed_data(self, message: RawRequestMessage) -> None:
+        self._message = message
+        self._wake()
+
+    def feed_eof(self) -> None:
+        self._wake()
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._exception = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def read(self) -> RawRequestMessage:
+        while True:
+            message = self._message
+            if message is not None:
+                self._message = None
+                return message
+            exc = self._exception
+            if exc is not None:
+                self._exception = None
+                raise exc
+            waiter = self._waiter = self._loop.create_future()
+            stream = self._stream
+            try:
+                stream.resume_stream()
+                await waiter
+            finally:
+                self._waiter = None
+                stream.pause_stream()
+
+
+def _empty_payload() -> StreamReader:
+    reader = StreamReader()
+    reader.feed_eof()
+    return reader
+
+
+class ServerHttpProtocol(StreamProtocol):
+    """Reads HTTP requests and calls ``handle_request`` for each; see the module docstring.
+
+    Keywords beyond the 0.9 ones: the head limits of ``HttpRequestParser``
+    (``max_line_size``, ``max_headers``, ``max_field_size``,
+    ``max_header_count``) and ``max_body_size`` (a cap on each request
+    body, ``PayloadTooLarge``/413; None by default: the body is streamed
+    with backpressure, so only a handler that buffers it needs a cap).
+    Other keywords go to the ``StreamParser`` (``limit``).
+    """
+
+    #: The keep-alive decision for the current request (``keep_alive()``).
+    _keep_alive = False
+    _closing = False
+    _state = _HEAD
+    _deadline = 0.0
+    _timer: asyncio.TimerHandle | None = None
+    _task: asyncio.Task[None] | None = None
+    _lingering = False
+    _peer: tuple[str, int] | None = None
+    #: The connection's writer (set by ``connection_made``).
+    writer: ServerWriter
+
+    def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None,
+                 keep_alive: float | None = DEFAULT_KEEP_ALIVE,
+                 timeout: float = DEFAULT_TIMEOUT, tcp_keepalive: bool = True,
+                 allowed_methods: Iterable[str] = (), debug: bool = False,
+                 log: logging.Logger | logging.LoggerAdapter[Any] = server_log,
+                 access_log: logging.Logger | logging.LoggerAdapter[Any] | None = default_access_log,
+                 access_log_format: str = ACCESS_LOG_FORMAT,
+                 max_line_size: int = 8190, max_headers: int = 32768,
+                 max_field_size: int = 8190, max_header_count: int = 100,
+                 max_body_size: int | None = None, **kwargs: Any) -> None:
+        super().__init__(loop=loop, **kwargs)
+        if not timeout or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self._keep_alive_period = float(keep_alive or 0)
+        self._timeout = float(timeout)
+        self._tcp_keepalive = tcp_keepalive
+        self._allowed_methods = frozenset(allowed_methods)
+        self.debug = debug
+        self.log = log
+        self.access_log = access_log
+        self.access_log_format = access_log_format
+        self._access_log_enabled = (access_log is not None
+                                    and access_log.isEnabledFor(logging.INFO))
+        self._request_parser = HttpRequestParser(
+            max_line_size, max_headers, max_field_size, max_header_count=max_header_count)
+        self._max_body_size = max_body_size
+        self._max_field_size = max_field_size
+        self._max_headers = max_headers
+        self._max_header_count = max_header_count
+        self._empty = _empty_payload()
+
+    # -- connection --------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)
+        self.transport = transport
+        self.reader.set_transport(transport)
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        self.writer = ServerWriter(transport, loop)
+        if self._tcp_keepalive:
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                except OSError:  # pragma: no cover - a socket that refuses it
+                    pass
+        self._state = _HEAD
+        self._set_deadline(loop.time() + self._timeout)
+        self._task = loop.create_task(self.start())
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        super().connection_lost(exc)
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            # A handler still at work for a client that is gone is cancelled,
+            # as in 0.9; a task waiting for a request sees EOF and ends.
+            task.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        if self._state == _IDLE:
+            # The first byte of the next request: its head has `timeout` seconds.
+            self._state = _HEAD
+            self._set_deadline(cast(asyncio.AbstractEventLoop, self._loop).time()
+                               + self._timeout)
+        elif self._lingering:
+            return  # closing: what the client still sends is dropped
+        self.reader.feed_data(data)
+
+    def eof_received(self) -> bool:
+        # Keep the transport open for the response; start() closes it.
+        self.reader.feed_eof()
+        if self._lingering and self.transport is not None:
+            self.transport.close()
+        return True
+
+    # -- the one timer -------------------------------------------------------------
+
+    def _set_deadline(self, when: float) -> None:
+        """Make ``when`` the deadline of the current state.
+
+        The timer only ever fires early (it is moved forward when the new
+        deadline is sooner, never back): when it fires before the deadline
+        it re-arms itself once.
+        """
+        self._deadline = when
+        timer = self._timer
+        if timer is None or when < timer.when():
+            if timer is not None:
+                timer.cancel()
+            self._timer = cast(asyncio.AbstractEventLoop, self._loop).call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        state = self._state
+        if self.transport is None or (state == _BUSY and not self._lingering):
+            return
+        loop = cast(asyncio.AbstractEventLoop, self._loop)
+        if loop.time() < self._deadline:
+            self._timer = loop.call_at(self._deadline, self._on_timer)
+        elif self._lingering:
+            self.transport.close()
+        elif state == _IDLE:
+            self.log_debug("Closing an idle keep-alive connection")
+            self.transport.close()
+        else:
+            self.cancel_slow_request()
+
+    def cancel_slow_request(self) -> None:
+        """The head of a request took longer than ``timeout``: drop the connection."""
+        self.log_debug("Slow request: no complete head within %s s", self._timeout)
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- the request loop ------------------------------------------------------------
+
+    def keep_alive(self, val: bool) -> None:
+        """Set whether the connection serves another request after this one."""
+        self._keep_alive = val
+
+    def closing(self) -> None:
+        """The server is shutting down: serve no further request.
+
+        An idle connection is closed at once; one in the middle of a request
+        closes when that request is answered.
+        """
+        self._closing = True
+        self._keep_alive = False
+        if self.transport is not None and self._state != _BUSY and not self.reader.buffer:
+            self.transport.close()
+
+    async def start(self) -> None:
+        """Serve requests until the connection closes (see the module docstring)."""
+        reader = self.reader
+        writer = self.writer
+        assert writer is not None
+        loop = cast(asyncio.AbstractEventLoop, self._loop)
+        parser = self._request_parser
+        heads = _RequestHeads(reader, loop)
+        set_parser = reader.set_parser
+        message: RawRequestMessage | None = None
+        payload: StreamReader | None = None
+        allowed = self._allowed_methods
+        keep_alive_period = self._keep_alive_period
+        linger = False
+        try:
+            # The first bytes of a connection are checked as soon as they
+            # arrive: a TLS handshake or other non-HTTP bytes get a 400 at
+            # once instead of waiting for a head that never ends.
+            try:
+                await reader.set_parser(HttpPrefixParser()).read()
+            except errors.ConnectionError:
+                return
+            while True:
+                writer.start_response()
+                message = payload = None
+                try:
+                    set_parser(parser, heads)
+                    message = await heads.read()
+                except errors.HttpException:
+                    raise
+                except errors.ConnectionError:
+                    break  # closed between requests, or in the middle of a head
+                except ValueError as exc:  # any other parser complaint
+                    raise errors.BadStatusLine(str(exc)) from exc
+                self._state = _BUSY
+                self._keep_alive = (keep_alive_period > 0 and not message.should_close
+                                    and not self._closing)
+                if allowed and message.method not in allowed:
+                    raise errors.HttpErrorException(
+                        405, headers=(("Allow", ", ".join(sorted(allowed))),))
+                payload = self._make_payload(message)
+                result = self.handle_request(message, payload)
+                if result is not None and hasattr(result, "__await__"):
+                    await result
+                writer.flush()
+                if self.transport is None or writer.upgraded:
+                    break
+                if payload is not self._empty and (not payload.is_eof()
+                                                   or payload.exception() is not None):
+                    # The body was not read to its end: what follows it in
+                    # the buffer cannot be found. Drain and close.
+                    self.log_debug("Uncompleted request: closing the connection")
+                    linger = True
+                    break
+                if (not self._keep_alive or writer.expect_head or writer.closes
+                        or self._closing):
+                    break
+                if reader.buffer:
+                    self._state = _HEAD  # the next request is already here
+                    self._set_deadline(loop.time() + self._timeout)
+                else:
+                    self._state = _IDLE
+                    self._set_deadline(loop.time() + keep_alive_period)
+        except asyncio.CancelledError:
+            raise
+        except (ConnectionError, errors.ConnectionError):
+            pass  # the client went away
+        except errors.HttpException as exc:
+            linger = True
+            await self._answer_error(exc.code or 500, message, payload, exc, exc.headers)
+        except Exception as exc:
+            linger = True
+            await self._answer_error(500, message, payload, exc, None)
+        finally:
+            self._state = _BUSY
+            writer.flush()
+            transport = self.transport
+            if transport is not None and not transport.is_closing():
+                if linger and transport.can_write_eof():
+                    self._linger(transport)
+                else:
+                    transport.close()
+
+    def _make_payload(self, message: RawRequestMessage) -> StreamReader:
+        headers = message.headers
+        if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+            return self._empty  # RFC 9112 section 6.3: no framing, no body
+        stream: Any = self.reader
+        if (message.version >= HttpVersion11
+                and headers.get("Expect", "").lower() == "100-continue"):
+            stream = _ContinueOnRead(stream, self.writer)
+        payload = FlowControlStreamReader(stream, loop=self._loop)
+        self.reader.set_parser(HttpPayloadParser(
+            message, max_size=self._max_body_size, max_field_size=self._max_field_size,
+            max_headers=self._max_headers, max_header_count=self._max_header_count), payload)
+        return payload
+
+    def _linger(self, transport: asyncio.Transport) -> None:
+        """Close after input the client may still be sending.
+
+        Closing a socket with unread input makes the kernel send a reset,
+        which can destroy the response before the client reads it. So the
+        write side is shut down first and input is dropped until the client
+        closes or ``LINGER_TIMEOUT`` passes.
+        """
+        self._lingering = True
+        self.reader.buffer.clear()
+        try:
+            transport.write_eof()
+        except OSError:
+            transport.close()
+            return
+        self._set_deadline(cast(asyncio.AbstractEventLoop, self._loop).time() + LINGER_TIMEOUT)
+
+    async def _answer_error(self, status: int, message: RawRequestMessage | None,
+                            payload: StreamReader | None, exc: BaseException,
+                            headers: Any) -> None:
+        try:
+            result = self.handle_error(status, message, payload, exc, headers)
+            if result is not None and hasattr(result, "__await__"):
+                await result
+        except (ConnectionError, errors.ConnectionError):
+            pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.log_exception("Error handling error")
+
+    def handle_request(self, message: RawRequestMessage,
+                       payload: StreamReader) -> Awaitable[None] | None:
+        """Answer one request. Subclasses override this; by default: 404.
+
+        It may be a coroutine function, or return an awaitable (or None).
+        """
+        now = cast(asyncio.AbstractEventLoop, self._loop).time()
+        response = Response(self.writer, 404, http_version=message.version, close=True,
+                            request_method=message.method)
+        body = b"Page Not Found!"
+        response.add_header("Content-Type", "text/plain")
+        response.add_header("Content-Length", str(len(body)))
+        response.send_headers()
+        response.write(body)
+        drain = response.write_eof()
+        self.keep_alive(False)
+        if self._access_log_enabled:
+            self.log_access(message, None, response,
+                            cast(asyncio.AbstractEventLoop, self._loop).time() - now)
+        return drain
+
+    def handle_error(self, status: int = 500, message: RawRequestMessage | None = None,
+                     payload: StreamReader | None = None, exc: BaseException | None = None,
+                     headers: Any = None, reason: str | None = None) -> Awaitable[None] | None:
+        """Answer with an error page and close the connection.
+
+        An unknown status becomes 500. A 500 is logged with its exception;
+        client errors are not (a bad request must not fill the log). With
+        ``debug`` the traceback is shown, HTML-escaped. If the response to
+        this request has already begun, nothing can be added to it: the
+        connection is closed. Returns an awaitable that may be ignored.
+        """
+        self.keep_alive(False)
+        writer = self.writer
+        if self.transport is None or writer.is_closing():
+            return None
+        if not writer.expect_head:
+            self.log_debug("Error after the response began: closing the connection")
+            writer.flush()
+            self.transport.close()
+            return None
+        now = cast(asyncio.AbstractEventLoop, self._loop).time()
+        try:
+            reason = reason or http.HTTPStatus(status).phrase
+            explanation = http.HTTPStatus(status).description
+        except ValueError:
+            status, reason = 500, "Internal Server Error"
+            explanation = http.HTTPStatus(500).description
+        if status >= 500 and exc is not None:
+            self.log_exception("Error handling request", exc_info=exc)
+        else:
+            self.log_debug("Request answered with %s: %r", status, exc)
+        body_html = f"<p>{html.escape(explanation)}</p>"
+        if self.debug and exc is not None:
+            text = "".join(traceback.format_exception(exc))
+            body_html += f"\n    <pre>{html.escape(text)}</pre>"
+        body = ERROR_PAGE.format(status=status, reason=html.escape(reason),
+                                 message=body_html).encode("utf-8")
+        response = Response(writer, status, close=True,
+                            request_method=message.method if message is not None else None)
+        response.add_header("Content-Type", "text/html; charset=utf-8")
+        response.add_header("Content-Length", str(len(body)))
+        if headers:
+            for name, value in headers:
+                response.add_header(name, value)
+        response.send_headers()
+        response.write(body)
+        drain = response.write_eof()
+        if self._access_log_enabled:
+            self.log_access(message, None, response,
+                            cast(asyncio.AbstractEventLoop, self._loop).time() - now)
+        return drain
+
+    # -- logging ---------------------------------------------------------------------
+
+    def _peername(self) -> tuple[str, int] | None:
+        peer = self._peer
+        if peer is None and self.transport is not None:
+            info = self.transport.get_extra_info("peername")
+            if isinstance(info, tuple) and len(info) >= 2:
+                peer = self._peer = (str(info[0]), int(info[1]))
+        return peer
+
+    def log_access(self, message: RawRequestMessage | None, environ: Any,
+                   response: Any, time: float) -> None:
+        """Write the access-log line of a request (atoms: see ``aiohttp._access_log``).
+
+        ``time`` is how long the request took, in seconds. A failure to
+        format the line is logged, never raised.
+        """
+        access_log = self.access_log
+        if access_log is None or not access_log.isEnabledFor(logging.INFO):
+            return
+        try:
+            if environ is not None and "REMOTE_ADDR" in environ:
+                remote = str(environ["REMOTE_ADDR"])
+            else:
+                peer = self._peername()
+                remote = peer[0] if peer is not None else "-"
+            writer = self.writer
+            body_bytes = 0
+            status = 0
+            response_headers = None
+            if response is not None:
+                status = int(getattr(response, "status", 0) or 0)
+                head = writer.head_size
+                body_bytes = max(0, int(getattr(response, "output_length", 0)) - head)
+                response_headers = getattr(response, "headers", None)
+            if message is not None:
+                method, path = message.method, message.path
+                version = f"HTTP/{message.version[0]}.{message.version[1]}"
+                request_headers: Any = message.headers
+            else:
+                method = path = version = ""
+                request_headers = None
+            atoms = make_atoms(remote=remote, method=method, path=path, version=version,
+                               status=status, body_bytes=body_bytes, duration=time,
+                               request_headers=request_headers,
+                               response_headers=response_headers, environ=environ)
+            access_log.info(self.access_log_format % atoms)
+        except Exception:
+            self.log.exception("Error in logging")
+
+    def log_debug(self, *args: Any, **kw: Any) -> None:
+        """Log at debug level, only in ``debug`` mode."""
+        if self.debug:
+            self.log.debug(*args, **kw)
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        self.log.exception(*args, **kw)

@@ -1,0 +1,722 @@
+"""ServerHttpProtocol against real clients: curl, http.client, h11 and raw sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import logging
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import h11
+import pytest
+
+from aiohttp import errors
+from aiohttp.parsers import LinesParser
+from aiohttp.protocol import RawRequestMessage, Response
+from aiohttp.server import ServerHttpProtocol
+from aiohttp.streams import StreamReader
+
+GUARD = 10.0
+Serve = Callable[..., Any]
+
+
+def read_until_close(sock: socket.socket) -> bytes:
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def recv_until(sock: socket.socket, marker: bytes, data: bytes = b"") -> bytes:
+    while marker not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def parse_all(data: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """The responses in ``data``, in order (h11 checks the framing)."""
+    out: list[tuple[int, dict[str, str], bytes]] = []
+    conn = h11.Connection(h11.CLIENT)
+    conn.receive_data(data)
+    while True:
+        conn.send(h11.Request(method="GET", target="/", headers=[("Host", "x")]))
+        conn.send(h11.EndOfMessage())
+        event = conn.next_event()
+        if event is h11.NEED_DATA or isinstance(event, h11.ConnectionClosed):
+            return out
+        assert isinstance(event, h11.Response), event
+        status = event.status_code
+        headers = {k.decode().lower(): v.decode() for k, v in event.headers}
+        body = b""
+        while not isinstance(event := conn.next_event(), h11.EndOfMessage):
+            assert isinstance(event, h11.Data), event
+            body += event.data
+        out.append((status, headers, body))
+        if conn.their_state is not h11.DONE or conn.our_state is not h11.DONE:
+            return out
+        try:
+            conn.start_next_cycle()
+        except h11.LocalProtocolError:
+            return out
+
+
+class Echo(ServerHttpProtocol):
+    """Answers with the method, path and body it read."""
+
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        body = await payload.read()
+        text = f"{message.method} {message.path} {len(body)}\n".encode() + body
+        response = Response(self.writer, 200, http_version=message.version,
+                            request_method=message.method)
+        response.add_header("Content-Type", "text/plain")
+        response.add_header("Content-Length", str(len(text)))
+        if message.version == (1, 0) and not message.should_close:
+            response.add_header("Connection", "keep-alive")
+        response.send_headers()
+        response.write(text)
+        await response.write_eof()
+
+
+GET = b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+# -- the basics, with real clients --------------------------------------------------
+
+
+def test_default_handler_answers_404_to_curl(serve: Serve) -> None:
+    server = serve(lambda: ServerHttpProtocol())
+    out = subprocess.run(["curl", "-s", "-i", f"http://127.0.0.1:{server.port}/missing"],
+                         capture_output=True, timeout=GUARD, check=True).stdout
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 404 Not Found")
+    assert b"Content-Type: text/plain" in head
+    assert body == b"Page Not Found!"
+
+
+def test_http_client_keeps_the_connection_across_requests(serve: Serve) -> None:
+    server = serve(Echo)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=GUARD)
+    for i in range(3):
+        conn.request("POST", f"/{i}", body=b"x" * (i * 1000))
+        resp = conn.getresponse()
+        assert resp.status == 200
+        assert resp.read() == f"POST /{i} {i * 1000}\n".encode() + b"x" * (i * 1000)
+    conn.close()
+    assert len(server.protocols) == 1  # one connection served all three
+
+
+def test_curl_reuses_the_connection_and_sends_chunked_bodies(serve: Serve) -> None:
+    server = serve(Echo)
+    url = f"http://127.0.0.1:{server.port}"
+    out = subprocess.run(
+        ["curl", "-s", "-H", "Transfer-Encoding: chunked", "--data-binary", "hello", f"{url}/a",
+         "--next", "-s", f"{url}/b"],
+        capture_output=True, timeout=GUARD, check=True).stdout
+    assert out == b"POST /a 5\nhelloGET /b 0\n"
+    assert len(server.protocols) == 1
+
+
+def test_h11_client_sees_well_framed_keep_alive_responses(serve: Serve) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    conn = h11.Connection(h11.CLIENT)
+    for i in range(2):
+        sock.sendall(conn.send(h11.Request(method="PUT", target=f"/{i}",
+                                           headers=[("Host", "x"), ("Content-Length", "3")])))
+        sock.sendall(conn.send(h11.Data(data=b"abc")))
+        sock.sendall(conn.send(h11.EndOfMessage()))
+        body = b""
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(sock.recv(65536))
+                continue
+            if isinstance(event, h11.Response):
+                assert event.status_code == 200
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                break
+        assert body == f"PUT /{i} 3\nabc".encode()
+        conn.start_next_cycle()
+    sock.close()
+
+
+def test_head_request_gets_no_body(serve: Serve) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = read_until_close(sock)
+    sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert b"Content-Length: 9" in head and body == b""
+
+
+# -- keep-alive -----------------------------------------------------------------------
+
+
+def test_http10_closes_unless_keep_alive_is_asked(serve: Serve) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    assert read_until_close(sock).endswith(b"GET / 0\n")
+    sock.close()
+    sock = server.connect()
+    sock.sendall(b"GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    data = recv_until(sock, b"GET /1 0\n")
+    assert b"Connection: keep-alive" in data
+    sock.sendall(b"GET /2 HTTP/1.0\r\n\r\n")
+    assert read_until_close(sock).endswith(b"GET /2 0\n")
+    sock.close()
+
+
+def test_connection_close_from_the_client_is_honoured(serve: Serve) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" + GET % 2)
+    data = read_until_close(sock)
+    sock.close()
+    assert [r[2] for r in parse_all(data)] == [b"GET / 0\n"]  # the second is never read
+
+
+def test_keep_alive_none_serves_one_request_per_connection(serve: Serve) -> None:
+    server = serve(lambda: Echo(keep_alive=None))
+    sock = server.connect()
+    sock.sendall(GET % 1 + GET % 2)
+    data = read_until_close(sock)
+    sock.close()
+    assert [r[2] for r in parse_all(data)] == [b"GET /1 0\n"]
+
+
+class OptOut(Echo):
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        await super().handle_request(message, payload)
+        self.keep_alive(message.path != "/last")
+
+
+def test_handler_decides_with_keep_alive(serve: Serve) -> None:
+    server = serve(OptOut)
+    sock = server.connect()
+    sock.sendall(GET % 1 + b"GET /last HTTP/1.1\r\nHost: x\r\n\r\n" + GET % 3)
+    data = read_until_close(sock)
+    sock.close()
+    assert [r[2] for r in parse_all(data)] == [b"GET /1 0\n", b"GET /last 0\n"]
+
+
+class CloseResponse(ServerHttpProtocol):
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        # No Content-Length on HTTP/1.0: the body runs until the connection closes.
+        response = Response(self.writer, 200, http_version=message.version)
+        response.send_headers()
+        response.write(b"until close")
+        await response.write_eof()
+
+
+def test_response_that_closes_ends_the_connection(serve: Serve) -> None:
+    server = serve(CloseResponse)
+    sock = server.connect()
+    sock.sendall(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    data = read_until_close(sock)  # would hang if the server kept it open
+    sock.close()
+    assert data.endswith(b"\r\n\r\nuntil close")
+
+
+def test_idle_keep_alive_connection_is_closed(serve: Serve) -> None:
+    server = serve(lambda: Echo(keep_alive=0.2))
+    sock = server.connect()
+    sock.sendall(GET % 1)
+    data = recv_until(sock, b"GET /1 0\n")
+    start = time.monotonic()
+    rest = read_until_close(sock)  # the server closes after 0.2 s idle
+    sock.close()
+    assert rest == b"" and data.endswith(b"GET /1 0\n")
+    assert time.monotonic() - start < GUARD / 2
+
+
+# -- pipelining -------------------------------------------------------------------------
+
+
+def test_pipelined_requests_are_answered_in_order(serve: Serve) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    requests = b"".join(GET % i for i in range(200))
+    requests += b"POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
+    requests += b"GET /end HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    sock.sendall(requests)
+    data = read_until_close(sock)
+    sock.close()
+    bodies = [r[2] for r in parse_all(data)]
+    assert bodies == ([f"GET /{i} 0\n".encode() for i in range(200)]
+                      + [b"POST /body 4\nbody", b"GET /end 0\n"])
+
+
+class Gate(Echo):
+    """Holds the first request until ``gate`` is set."""
+
+    gate: asyncio.Event
+
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        if message.path == "/0":
+            await self.gate.wait()
+        await super().handle_request(message, payload)
+
+
+def test_pipelining_client_cannot_make_the_server_buffer_without_bound(serve: Serve) -> None:
+    gate: list[asyncio.Event] = []
+
+    def factory() -> Gate:
+        protocol = Gate()
+        protocol.gate = asyncio.Event()
+        gate.append(protocol.gate)
+        return protocol
+
+    server = serve(factory)
+    sock = server.connect()
+    sock.setblocking(False)
+    request = GET % 1
+    sent = 0
+    sock.sendall(GET % 0)
+    deadline = time.monotonic() + GUARD
+    # Write until the kernel buffers are full: the server stopped reading.
+    idle_rounds = 0
+    while idle_rounds < 20 and sent < 2**21 and time.monotonic() < deadline:
+        try:
+            sent += sock.send(request * 512)
+            idle_rounds = 0
+        except BlockingIOError:
+            idle_rounds += 1
+            time.sleep(0.02)
+    sock.setblocking(True)
+    protocol = server.protocols[0]
+    buffered = server.call_soon(lambda: len(protocol.reader.buffer))
+    assert buffered <= 3 * 2**16, (sent, buffered)  # twice the limit, plus one read
+    assert sent > 4 * buffered  # the rest waits in the kernel, not in the server
+    server.call_soon(gate[0].set)
+    partial = sent % len(request)
+    if partial:
+        sock.sendall(request[partial:])  # complete the last request
+    sock.shutdown(socket.SHUT_WR)
+    # Every request is still answered, in order.
+    data = read_until_close(sock)
+    sock.close()
+    assert data.count(b"HTTP/1.1 200 OK") == 1 + (sent + len(request) - 1) // len(request)
+    assert data.count(b"GET /1 0\n") == (sent + len(request) - 1) // len(request)
+
+
+# -- timeouts ---------------------------------------------------------------------------
+
+
+def test_slow_head_is_cut_off(serve: Serve) -> None:
+    server = serve(lambda: Echo(timeout=0.3))
+    sock = server.connect()
+    start = time.monotonic()
+    sock.sendall(b"GET / HTTP/1.1\r\n")
+    for _ in range(50):  # a slowloris client: one header line every 0.1 s
+        try:
+            sock.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            break
+        time.sleep(0.1)
+        if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+            break
+    assert time.monotonic() - start < 4
+    assert read_until_close(sock) == b""
+    sock.close()
+
+
+def test_slow_head_of_a_later_request_is_cut_off(serve: Serve) -> None:
+    server = serve(lambda: Echo(timeout=0.3, keep_alive=30))
+    sock = server.connect()
+    sock.sendall(GET % 1)
+    assert recv_until(sock, b"GET /1 0\n").endswith(b"GET /1 0\n")
+    start = time.monotonic()
+    sock.sendall(b"GET /2 HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+    assert read_until_close(sock) == b""
+    assert time.monotonic() - start < GUARD / 2
+    sock.close()
+
+
+class Slow(Echo):
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        await asyncio.sleep(0.6)
+        await super().handle_request(message, payload)
+
+
+def test_no_timeout_runs_while_the_handler_works(serve: Serve) -> None:
+    server = serve(lambda: Slow(timeout=0.2, keep_alive=0.2))
+    sock = server.connect()
+    sock.sendall(GET % 1)
+    assert recv_until(sock, b"GET /1 0\n").endswith(b"GET /1 0\n")
+    sock.close()
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+    (b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nFold: a\r\n b\r\n\r\n", 400),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400),  # TLS sent to a plain port
+    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 200 + b"\r\n", 431),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+])
+def test_malformed_requests_get_4xx_without_error_logs(
+        serve: Serve, caplog: pytest.LogCaptureFixture, request_bytes: bytes, status: int) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    with caplog.at_level(logging.DEBUG, logger="aiohttp"):
+        sock.sendall(request_bytes)
+        data = read_until_close(sock)
+    sock.close()
+    assert data.startswith(f"HTTP/1.1 {status} ".encode()), data[:100]
+    assert b"Connection: close" in data
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_body_over_max_body_size_gets_413(serve: Serve) -> None:
+    server = serve(lambda: Echo(max_body_size=100))
+    sock = server.connect()
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000)
+    data = read_until_close(sock)
+    sock.close()
+    assert data.startswith(b"HTTP/1.1 413 ")
+
+
+def test_method_not_allowed_gets_405_with_allow(serve: Serve) -> None:
+    server = serve(lambda: Echo(allowed_methods=("GET", "HEAD")))
+    sock = server.connect()
+    sock.sendall(b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, headers, _ = parse_all(read_until_close(sock))[0]
+    sock.close()
+    assert status == 405 and headers["allow"] == "GET, HEAD"
+
+
+class Failing(ServerHttpProtocol):
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        if message.path == "/forbidden":
+            raise errors.HttpErrorException(403, headers=(("X-Why", "no"),))
+        if message.path == "/weird":
+            raise errors.HttpErrorException(999)
+        if message.path == "/late":
+            response = Response(self.writer, 200)
+            response.add_header("Content-Length", "10")
+            response.send_headers()
+            response.write(b"12345")
+        raise ValueError("<script>alert(1)</script>")
+
+
+def test_handler_exception_gives_500_logged_once(serve: Serve,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    server = serve(Failing)
+    sock = server.connect()
+    with caplog.at_level(logging.ERROR, logger="aiohttp"):
+        sock.sendall(GET % 1)
+        data = read_until_close(sock)
+    sock.close()
+    assert data.startswith(b"HTTP/1.1 500 Internal Server Error")
+    assert b"<script>" not in data and b"Traceback" not in data  # no debug page
+    errors_logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors_logged) == 1 and errors_logged[0].exc_info is not None
+
+
+def test_debug_traceback_is_html_escaped(serve: Serve) -> None:
+    server = serve(lambda: Failing(debug=True, log=logging.getLogger("test.quiet")))
+    sock = server.connect()
+    sock.sendall(GET % 1)
+    data = read_until_close(sock)
+    sock.close()
+    assert b"Traceback" in data
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in data and b"<script>" not in data
+
+
+def test_http_exception_status_and_headers(serve: Serve) -> None:
+    server = serve(Failing)
+    sock = server.connect()
+    sock.sendall(b"GET /forbidden HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, headers, body = parse_all(read_until_close(sock))[0]
+    sock.close()
+    assert status == 403 and headers["x-why"] == "no" and b"403 Forbidden" in body
+
+
+def test_unknown_status_becomes_500(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    server = serve(Failing)
+    sock = server.connect()
+    with caplog.at_level(logging.CRITICAL, logger="aiohttp"):
+        sock.sendall(b"GET /weird HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = read_until_close(sock)
+    sock.close()
+    assert data.startswith(b"HTTP/1.1 500 ")
+
+
+def test_error_after_the_response_began_closes_the_connection(
+        serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    server = serve(Failing)
+    sock = server.connect()
+    with caplog.at_level(logging.CRITICAL, logger="aiohttp"):
+        sock.sendall(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = read_until_close(sock)
+    sock.close()
+    # One response only, cut short: the client can tell it is incomplete.
+    assert data.count(b"HTTP/1.1") == 1 and data.endswith(b"\r\n\r\n12345")
+
+
+class Async404(ServerHttpProtocol):
+    async def handle_error(self, status: int = 500, message: Any = None,
+                           payload: Any = None, exc: Any = None, headers: Any = None,
+                           reason: str | None = None) -> None:
+        await asyncio.sleep(0)
+        result = super().handle_error(status, message, payload, exc, headers, reason)
+        if result is not None:
+            await result
+
+
+def test_handle_error_may_be_a_coroutine(serve: Serve) -> None:
+    server = serve(Async404)
+    sock = server.connect()
+    sock.sendall(b"BAD REQUEST\r\n\r\n")
+    assert read_until_close(sock).startswith(b"HTTP/1.1 400 ")
+    sock.close()
+
+
+# -- bodies: Expect: 100-continue, disconnects -------------------------------------------
+
+
+class Picky(Echo):
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        if message.path == "/reject":
+            response = Response(self.writer, 403, http_version=message.version)
+            response.add_header("Content-Length", "0")
+            response.send_headers()
+            await response.write_eof()
+            return
+        await super().handle_request(message, payload)
+
+
+def test_expect_100_continue_is_answered_when_the_body_is_read(serve: Serve) -> None:
+    server = serve(Picky)
+    sock = server.connect()
+    sock.sendall(b"POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                 b"Expect: 100-continue\r\n\r\n")
+    assert recv_until(sock, b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+    sock.sendall(b"hello")
+    assert recv_until(sock, b"hello").endswith(b"POST /ok 5\nhello")
+    # Refused without reading: no 100, and the unread body ends the connection.
+    sock.sendall(b"POST /reject HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                 b"Expect: 100-continue\r\n\r\n")
+    data = read_until_close(sock)
+    sock.close()
+    assert data.startswith(b"HTTP/1.1 403 ") and b"100 Continue" not in data
+
+
+def test_curl_expect_100_continue(serve: Serve) -> None:
+    server = serve(Echo)
+    out = subprocess.run(["curl", "-s", "-v", "-H", "Expect: 100-continue", "--data-binary",
+                          "x" * 5000, f"http://127.0.0.1:{server.port}/up"],
+                         capture_output=True, timeout=GUARD, check=True)
+    assert b"HTTP/1.1 100 Continue" in out.stderr
+    assert out.stdout == b"POST /up 5000\n" + b"x" * 5000
+
+
+class Reader(ServerHttpProtocol):
+    outcome: asyncio.Future[BaseException | None]
+
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        if message.method == "GET":
+            await super().handle_request(message, payload)  # type: ignore[misc]
+            return
+        try:
+            await payload.read()
+        except BaseException as exc:
+            self.outcome.set_result(exc)
+            raise
+        self.outcome.set_result(None)
+
+
+def test_client_disconnecting_mid_body(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    protocols: list[Reader] = []
+
+    def factory() -> Reader:
+        protocol = Reader()
+        protocol.outcome = asyncio.get_running_loop().create_future()
+        protocols.append(protocol)
+        return protocol
+
+    server = serve(factory)
+    with caplog.at_level(logging.WARNING, logger="aiohttp"):
+        sock = server.connect()
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"x" * 500)
+        time.sleep(0.1)
+        sock.close()
+
+        async def outcome() -> BaseException | None:
+            return await protocols[0].outcome
+        exc = server.call(outcome())
+    # The handler learns it (an error on read, or its cancellation).
+    assert isinstance(exc, (errors.ConnectionError, ConnectionError, asyncio.CancelledError))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # And the server keeps serving.
+    out = subprocess.run(["curl", "-s", f"http://127.0.0.1:{server.port}/"],
+                         capture_output=True, timeout=GUARD, check=True).stdout
+    assert out == b"Page Not Found!"
+
+
+# -- upgrade (the WebSocket contract) -----------------------------------------------------
+
+
+class LineEcho(ServerHttpProtocol):
+    """Upgrades to a line-echo protocol, the way a WebSocket handler does."""
+
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        response = Response(self.writer, 101, http_version=message.version)
+        response.add_header("Upgrade", "lines")
+        response.add_header("Connection", "Upgrade")
+        response.send_headers()
+        lines = self.reader.set_parser(LinesParser())
+        while True:
+            line = await lines.read()
+            assert self.writer is not None
+            self.writer.write(b"echo " + line)
+            if line == b"bye\n":
+                return
+
+
+def test_upgraded_connection_is_not_timed_out_nor_parsed_as_http(serve: Serve) -> None:
+    server = serve(lambda: LineEcho(timeout=0.2, keep_alive=0.2))
+    sock = server.connect()
+    sock.sendall(b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: lines\r\nConnection: Upgrade\r\n\r\n")
+    head = recv_until(sock, b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+    assert b"Upgrade: lines" in head and b"Connection: upgrade" in head.replace(
+        b"Connection: Upgrade", b"Connection: upgrade")
+    sock.sendall(b"one\n")
+    assert recv_until(sock, b"echo one\n") == b"echo one\n"
+    time.sleep(0.6)  # longer than both timeouts
+    sock.sendall(b"GET / HTTP/1.1\r\n")  # not HTTP any more: just a line
+    assert recv_until(sock, b"\n") == b"echo GET / HTTP/1.1\r\n"
+    sock.sendall(b"bye\n")
+    # The handler returned: the connection is closed, never parsed as HTTP again.
+    assert read_until_close(sock) == b"echo bye\n"
+    sock.close()
+
+
+# -- closing, TCP keep-alive ---------------------------------------------------------------
+
+
+def test_closing_closes_idle_connections_and_finishes_busy_ones(serve: Serve) -> None:
+    server = serve(lambda: Slow(keep_alive=30))
+    idle = server.connect()
+    idle.sendall(GET % 1)
+    assert recv_until(idle, b"GET /1 0\n").endswith(b"GET /1 0\n")
+    busy = server.connect()
+    busy.sendall(GET % 2)
+    time.sleep(0.2)  # the slow handler is at work
+
+    def close_all() -> None:
+        for protocol in server.protocols:
+            protocol.closing()
+    server.call_soon(close_all)
+    assert read_until_close(idle) == b""
+    assert read_until_close(busy).endswith(b"GET /2 0\n")
+    idle.close()
+    busy.close()
+
+
+def test_tcp_keepalive_is_set(serve: Serve) -> None:
+    server = serve(Echo)
+    sock = server.connect()
+    sock.sendall(GET % 1)
+    recv_until(sock, b"GET /1 0\n")
+    protocol = server.protocols[0]
+
+    def keepalive() -> int:
+        assert protocol.transport is not None
+        raw = protocol.transport.get_extra_info("socket")
+        return int(raw.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+    assert server.call_soon(keepalive) == 1
+    sock.close()
+
+
+# -- access log -------------------------------------------------------------------------
+
+
+class Logged(Echo):
+    async def handle_request(self, message: RawRequestMessage,
+                             payload: StreamReader) -> None:
+        start = time.monotonic()
+        body = await payload.read()
+        response = Response(self.writer, 201, http_version=message.version)
+        response.add_header("X-Out", 'said "hi"')
+        response.add_header("Content-Length", str(len(body)))
+        response.send_headers()
+        response.write(body)
+        # Logged before the response leaves (it is held until write_eof's
+        # drain), so the client cannot see it before the log line exists.
+        self.log_access(message, None, response, time.monotonic() - start + 1.5)
+        await response.write_eof()
+
+
+def test_access_log_atoms(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    fmt = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(T)s %(D)s %(p)s '
+           '%({user-agent}i)s %({x-OUT}o)s %(nope)s')
+    server = serve(lambda: Logged(access_log_format=fmt))
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        sock = server.connect()
+        sock.sendall(b'POST /p?q=1 HTTP/1.1\r\nHost: x\r\nUser-Agent: agent "007"\r\n'
+                     b"Referer: http://r/\r\nAuthorization: Basic dXNlcjpwdw==\r\n"
+                     b"Content-Length: 5\r\nConnection: close\r\n\r\nhello")
+        read_until_close(sock)
+        sock.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 1
+    match = re.fullmatch(
+        r'127\.0\.0\.1 - user \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] '
+        r'"POST /p\?q=1 HTTP/1\.1" 201 5 "http://r/" "agent \\"007\\"" 1 (\d+) <\d+> '
+        r'agent \\"007\\" said \\"hi\\" -', lines[0])
+    assert match is not None, lines[0]
+    assert 1_500_000 <= int(match.group(1)) < 60_000_000  # microseconds
+
+
+def test_access_log_failure_is_logged_not_raised(serve: Serve,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    server = serve(lambda: Logged(access_log_format="%(h)d"))
+    with caplog.at_level(logging.INFO, logger="aiohttp"):
+        sock = server.connect()
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
+        assert recv_until(sock, b"ok").endswith(b"\r\n\r\nok")  # the request still succeeds
+        sock.close()
+    assert any(r.getMessage() == "Error in logging" for r in caplog.records)
+
+
+def test_default_handler_logs_access_in_clf(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    server = serve(lambda: ServerHttpProtocol())
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        subprocess.run(["curl", "-s", "-A", "curl-test", f"http://127.0.0.1:{server.port}/x"],
+                       capture_output=True, timeout=GUARD, check=True)
+
+        async def settle() -> None:
+            await asyncio.sleep(0.05)
+        server.call(settle())
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 1
+    assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "GET /x HTTP/1\.1" 404 15 "-" "curl-test"',
+                        lines[0]), lines[0]
