@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -66,6 +66,52 @@ class ConnectionWriter(Protocol):
     def is_closing(self) -> bool: ...
 
     async def wait_closed(self) -> None: ...
+
+
+class _Cork:
+    """Frames sent in a burst go out in one write.
+
+    A pipelining sender (or an echo answering a burst) would otherwise make
+    one system call per frame. The first frame of a turn of the event loop
+    is written at once (a lone message waits for nothing); the ones that
+    follow it in the same turn wait in a list, flushed by a callback the
+    loop runs before it next polls for I/O. Awaiting the cork (what
+    ``send_*()`` return) flushes and waits for the transport's buffer to
+    drain.
+    """
+
+    __slots__ = ("_armed", "_loop", "_pending", "_writer")
+
+    def __init__(self, writer: ConnectionWriter, loop: asyncio.AbstractEventLoop) -> None:
+        self._writer = writer
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._armed = False
+
+    def write(self, data: bytes) -> None:
+        if self._armed:
+            self._pending.append(data)
+            return
+        self._armed = True
+        self._loop.call_soon(self.flush)
+        self._writer.write(data)
+
+    def flush(self) -> None:
+        self._armed = False
+        pending = self._pending
+        if pending:
+            self._pending = []
+            self._writer.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def drain(self) -> _Cork:
+        return self
+
+    def __await__(self) -> Generator[Any, None, None]:
+        pending = self._pending
+        if pending:
+            self._pending = []
+            self._writer.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        return (yield from self._writer.drain().__await__())
 
 
 class _Inbox(DataQueue[Message]):
@@ -160,7 +206,8 @@ class WebSocketConnection:
         self._heartbeat = heartbeat
         self._close_timeout = close_timeout
         self._on_close = on_close
-        self._ws_writer = WebSocketWriter(writer, use_mask=client, compress=compress)
+        self._cork = _Cork(writer, self._loop)
+        self._ws_writer = WebSocketWriter(self._cork, use_mask=client, compress=compress)
 
         self._closing_self = False  # we sent a Close frame
         self._close_message: Message | None = None  # the peer's Close, or what ended it
@@ -400,6 +447,7 @@ class WebSocketConnection:
             return
         self._closed = True
         self._cancel_timers()
+        self._cork.flush()
         self._transport_writer.close()
         on_close = self._on_close
         if on_close is not None:

@@ -224,6 +224,39 @@ def WebSocketParser(out: ParserOutput[Message], buf: ParserBuffer, *, client: bo
             buf.feed_data((yield))
         first = buf[0]
         second = buf[1]
+        # The usual frame first: a whole unfragmented, uncompressed text or
+        # binary message with a 7-bit length, masked as it must be, already
+        # buffered. Every rule below holds for it; nothing else is checked.
+        if ((first == 0x82 or first == 0x81) and second & 0x80 == expect_mask
+                and not msg_opcode and (second & 0x7F) <= limit):
+            length = second & 0x7F
+            if length < 126:
+                if expect_mask:
+                    end = 6 + length
+                    if len(buf) >= end:
+                        payload = apply_mask(buf[6:end], bytes(buf[2:6]))
+                        del buf[:end]
+                        if first == 0x82:
+                            out.feed_data(Message(MSG_BINARY, payload, ""))
+                            continue
+                        try:
+                            out.feed_data(Message(MSG_TEXT, payload.decode("utf-8"), ""))
+                        except UnicodeDecodeError as exc:
+                            raise _fail(CLOSE_INVALID_DATA, f"invalid UTF-8 text: {exc}") from None
+                        continue
+                else:
+                    end = 2 + length
+                    if len(buf) >= end:
+                        payload = bytes(buf[2:end])
+                        del buf[:end]
+                        if first == 0x82:
+                            out.feed_data(Message(MSG_BINARY, payload, ""))
+                            continue
+                        try:
+                            out.feed_data(Message(MSG_TEXT, payload.decode("utf-8"), ""))
+                        except UnicodeDecodeError as exc:
+                            raise _fail(CLOSE_INVALID_DATA, f"invalid UTF-8 text: {exc}") from None
+                        continue
         opcode = first & 0x0F
         length = second & 0x7F
         rsv = first & 0x70
