@@ -40,6 +40,7 @@ class ServerThread:
         self._server: asyncio.Server | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._ready: Future[None] = Future()
+        self._clients: list[socket.socket] = []
 
     def _make(self) -> ServerHttpProtocol:
         protocol = self.factory()
@@ -75,6 +76,7 @@ class ServerThread:
 
     def connect(self) -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=GUARD)
+        self._clients.append(sock)  # closed by stop() if the test did not
         return sock
 
     async def _shutdown(self) -> None:
@@ -92,6 +94,8 @@ class ServerThread:
         raise AssertionError(f"tasks still running at shutdown: {tasks}")
 
     def stop(self) -> None:
+        for sock in self._clients:
+            sock.close()
         try:
             self.call(self._shutdown())
         finally:

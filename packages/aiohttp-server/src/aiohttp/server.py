@@ -179,8 +179,20 @@ class _RequestHeads:
                 stream.pause_stream()
 
 
+class _EmptyPayload(StreamReader):
+    """The body of a request without one: at EOF from the start.
+
+    One serves every body-less request of a connection, so reading it at
+    EOF again and again is normal, not the runaway loop ``StreamReader``
+    warns about.
+    """
+
+    def _take(self, n: int) -> bytes:
+        return b""
+
+
 def _empty_payload() -> StreamReader:
-    reader = StreamReader()
+    reader = _EmptyPayload()
     reader.feed_eof()
     return reader
 
