@@ -8,8 +8,10 @@ CPU 1), compression off, over 127.0.0.1. Three cases:
 * ``rtt64k``: round trips of a 64 KiB binary message;
 * ``pipe16``: 1,000 messages of 16 bytes sent back to back, then 1,000 echoes read.
 
-``raw`` is the ceiling: prebuilt frames over a plain asyncio protocol, no
-WebSocket code (``bench/peers/ws_peer.py``). Ours runs with this
+``raw`` is the ceiling the goals refer to: prebuilt frames echoed over
+asyncio streams by a task per connection, as every contestant works, but
+with no WebSocket code; ``rawproto`` the same with protocol callbacks and
+no task at all, the floor of asyncio itself (``bench/peers/ws_peer.py``). Ours runs with this
 interpreter (the Hatch environment, every package editable); the peers with
 the interpreters of ``bench/.venvs/`` (``bash bench/setup_peers.sh``). From
 the repository root::
@@ -38,7 +40,7 @@ from typing import IO
 ROOT = Path(__file__).resolve().parents[1]
 VENVS = ROOT / "bench" / ".venvs"
 PEER = ROOT / "bench" / "peers" / "ws_peer.py"
-IMPLS = ("ours", "websockets", "aiohttp3", "raw")
+IMPLS = ("ours", "websockets", "aiohttp3", "raw", "rawproto")
 CASES = ("rtt16", "rtt64k", "pipe16")
 #: Messages per timed repetition, per case (pipe16: batches of 1,000).
 COUNTS = {"rtt16": 5000, "rtt64k": 1000, "pipe16": 50}
@@ -46,7 +48,7 @@ QUICK_COUNTS = {"rtt16": 1000, "rtt64k": 200, "pipe16": 10}
 
 
 def python_for(impl: str) -> str:
-    if impl == "ours" or impl == "raw":
+    if impl in ("ours", "raw", "rawproto"):
         return sys.executable
     python = VENVS / impl / "bin" / "python"
     if not python.exists():
@@ -169,7 +171,7 @@ def main() -> None:
     for case in cases:
         ours = best[("ours", case)].rate
         parts = []
-        for peer in ("raw", "websockets", "aiohttp3"):
+        for peer in ("raw", "rawproto", "websockets", "aiohttp3"):
             ratio = ours / best[(peer, case)].rate
             goal = dict(goals[case]).get(peer)
             mark = "" if goal is None else (" (goal >= %.2f: %s)" % (

@@ -19,9 +19,13 @@ Every implementation echoes binary messages, without compression:
 * ``websockets``: ``websockets.asyncio.server.serve`` / ``client.connect``.
 * ``aiohttp3``: ``web.WebSocketResponse`` / ``ClientSession.ws_connect``
   (C extensions where installed).
-* ``raw``: the ceiling, no WebSocket library: the client writes prebuilt
-  masked frames, the server answers each complete frame (it knows their
-  size) with a prebuilt server frame, no handshake, no parsing.
+* ``raw``: the ceiling, no WebSocket library, in the same programming
+  model (a task per connection on asyncio streams): the client writes a
+  prebuilt masked frame and ``readexactly()`` the echo; the server
+  ``readexactly()`` each client frame (it knows their size) and writes a
+  prebuilt server frame. No handshake, no parsing.
+* ``rawproto``: the same with callbacks (``asyncio.Protocol``), no task
+  switch at all: the floor of what asyncio itself costs per message.
 """
 
 from __future__ import annotations
@@ -138,13 +142,28 @@ class RawEcho(asyncio.Protocol):
             self.transport.write(self.reply * count)
 
 
-async def serve_raw() -> Any:
+async def serve_rawproto() -> Any:
     return await asyncio.get_running_loop().create_server(RawEcho, "127.0.0.1", 0)
+
+
+async def serve_raw() -> Any:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        size = int.from_bytes(await reader.readexactly(4), "big")
+        in_size = len(frame(b"x" * size, b"\x01\x02\x03\x04"))
+        reply = frame(b"x" * size, None)
+        try:
+            while True:
+                await reader.readexactly(in_size)
+                writer.write(reply)
+        except asyncio.IncompleteReadError:
+            writer.close()
+
+    return await asyncio.start_server(echo, "127.0.0.1", 0, limit=2**20)
 
 
 SERVERS: dict[str, Callable[[], Awaitable[Any]]] = {
     "ours": serve_ours, "websockets": serve_websockets, "aiohttp3": serve_aiohttp3,
-    "raw": serve_raw,
+    "raw": serve_raw, "rawproto": serve_rawproto,
 }
 
 
@@ -202,6 +221,25 @@ async def client_aiohttp3(port: int) -> Client:
 
 
 async def client_raw(port: int, size: int) -> Client:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**20)
+    out_frame = frame(b"x" * size, os.urandom(4))
+    in_size = len(frame(b"x" * size, None))
+    writer.write(size.to_bytes(4, "big"))
+
+    def send(_: bytes) -> None:
+        writer.write(out_frame)
+
+    async def receive() -> None:
+        await reader.readexactly(in_size)
+
+    async def close() -> None:
+        writer.close()
+        await writer.wait_closed()
+
+    return send, receive, close
+
+
+async def client_rawproto(port: int, size: int) -> Client:
     loop = asyncio.get_running_loop()
     out_frame = frame(b"x" * size, os.urandom(4))
     in_size = len(frame(b"x" * size, None))
@@ -239,6 +277,8 @@ async def run_client(impl: str, port: int, case: str, count: int, repeat: int) -
     size = CASES[case]
     if impl == "raw":
         send, receive, close = await client_raw(port, size)
+    elif impl == "rawproto":
+        send, receive, close = await client_rawproto(port, size)
     else:
         factory = {"ours": client_ours, "websockets": client_websockets,
                    "aiohttp3": client_aiohttp3}[impl]

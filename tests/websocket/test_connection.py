@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -393,3 +394,101 @@ async def test_the_0_9_server_pattern_with_the_websockets_client(compression: st
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_reset_by_the_client_is_1006() -> None:
+    seen = Seen()
+    async with serve(recording(seen)) as url:
+        async with raw_client(url) as client:
+            client.send(frame(TEXT, b"x"))
+            await asyncio.sleep(0.05)
+            transport = client.writer.transport
+            sock = transport.get_extra_info("socket")
+            # SO_LINGER 0: close() sends a reset instead of a FIN.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+            ws = await asyncio.wait_for(seen.done, 10)
+    assert seen.messages == [Message(MSG_TEXT, "x", ""), Message(MSG_CLOSE, 1006, b"")]
+    assert ws.close_code == 1006
+
+
+class RecordingWriter:
+    """A StreamWriter stand-in that records writes (for the cork)."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def drain(self) -> asyncio.Future[None]:
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    async def wait_closed(self) -> None:
+        return None
+
+
+async def test_a_burst_of_frames_goes_out_in_two_writes() -> None:
+    from aiohttp.parsers import StreamParser
+
+    writer = RecordingWriter()
+    ws = WebSocketConnection(StreamParser(), writer)
+    for i in range(100):
+        ws.send_bytes(bytes([i]))
+    assert len(writer.writes) == 1  # the first frame at once
+    await asyncio.sleep(0)  # the loop turns: the other 99 in one write
+    assert len(writer.writes) == 2
+    assert run(writer.writes, client=True).items == [
+        Message(MSG_BINARY, bytes([i]), "") for i in range(100)]
+    ws.send_str("a")  # a new turn: at once again
+    assert len(writer.writes) == 3
+    ws.send_str("b")
+    await ws.send_str("c")  # awaiting flushes before draining
+    assert len(writer.writes) == 4
+    assert run(writer.writes[3:], client=True).items == [
+        Message(MSG_TEXT, "b", ""), Message(MSG_TEXT, "c", "")]
+    ws.send_str("d")
+    ws.send_str("e")
+    ws._close_transport()  # closing flushes what waits
+    assert writer.closed
+    assert run(writer.writes[4:], client=True).items == [
+        Message(MSG_TEXT, "d", ""), Message(MSG_TEXT, "e", "")]
+
+
+async def test_client_side_connection_masks() -> None:
+    from aiohttp.parsers import StreamParser
+
+    writer = RecordingWriter()
+    reader = StreamParser()
+    ws = WebSocketConnection(reader, writer, client=True)
+    ws.send_str("masked")
+    assert writer.writes[0][1] & 0x80
+    assert run(writer.writes).items == [Message(MSG_TEXT, "masked", "")]
+    reader.feed_data(frame(TEXT, b"unmasked from the server", mask=None))
+    assert await ws.receive_str() == "unmasked from the server"
+    reader.feed_data(frame(TEXT, b"masked from the server"))
+    with pytest.raises(WebSocketError) as info:
+        await ws.receive()
+    assert info.value.code == 1002
+    assert writer.closed
+    assert run(writer.writes[1:]).items == [
+        Message(MSG_CLOSE, 1002, b"a frame from the server is masked")]
+
+
+def test_mask_keys_are_fresh_and_reset() -> None:
+    from aiohttp._ws_writer import _MaskKeys
+
+    keys = _MaskKeys()
+    seen = {keys(4) for _ in range(3000)}  # crosses a 4 KiB refill
+    assert len(seen) > 2990
+    keys.reset()
+    assert keys._keys == b""

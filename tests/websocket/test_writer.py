@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import socket
 import struct
 import zlib
 from collections.abc import Awaitable, Callable
@@ -184,7 +185,7 @@ def test_many_frames_agree_with_the_reference_xor() -> None:
 
 async def test_returns_the_writers_drain() -> None:
     loop = asyncio.get_running_loop()
-    server_sock, client_sock = __import__("socket").socketpair()
+    server_sock, client_sock = socket.socketpair()
     transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, server_sock)
     try:
         writer = WebSocketWriter(StreamWriter(transport))
