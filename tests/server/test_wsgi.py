@@ -199,7 +199,11 @@ def test_iterable_close_is_called_and_keep_alive_works(serve: Serve) -> None:
         conn.request("GET", "/")
         assert conn.getresponse().read() == b"ab"
     conn.close()
-    assert [r.closed for r in results] == [True, True]
+
+    async def closed() -> list[bool]:  # asked in the server's loop: after close() ran
+        await asyncio.sleep(0.05)
+        return [r.closed for r in results]
+    assert server.call(closed()) == [True, True]
     assert len(server.protocols) == 1
 
 
