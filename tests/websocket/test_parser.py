@@ -461,3 +461,25 @@ def test_websocket_error_keeps_the_0_9_form() -> None:
     assert exc.message == "bad frame"
     assert WebSocketError(1009, "too big").code == 1009
     assert isinstance(exc, Exception)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200), st.lists(st.integers(min_value=0, max_value=40), max_size=8),
+       st.lists(st.binary(max_size=20), max_size=4), st.integers(min_value=1, max_value=30))
+def test_fragmented_text_with_control_frames_any_split(text: str, cuts: list[int],
+                                                       pings: list[bytes], chunk: int) -> None:
+    data = text.encode()
+    # Cut the UTF-8 bytes anywhere, even inside a character.
+    points = sorted({min(cut, len(data)) for cut in cuts})
+    pieces = [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)]
+    wire = b""
+    expected = []
+    for index, piece in enumerate(pieces):
+        opcode = TEXT if index == 0 else CONT
+        wire += frame(opcode, piece, fin=index == len(pieces) - 1, mask=os.urandom(4))
+        if index < len(pings) and index < len(pieces) - 1:
+            wire += frame(PING, pings[index], mask=os.urandom(4))
+            expected.append(Message(MSG_PING, pings[index], ""))
+    expected.append(Message(MSG_TEXT, text, ""))
+    chunks = [wire[i:i + chunk] for i in range(0, len(wire), chunk)]
+    assert run(chunks).items == expected

@@ -186,8 +186,7 @@ class WebSocketConnection:
     * ``close_timeout``: how long ``close()`` waits for the peer's Close
       frame and (on the client) for the server to end the TCP connection.
     * ``max_msg_size``: bound of an incoming message (1009 beyond it).
-    * ``on_close``: called once the transport is closed (a client gives back
-      its connector's connection this way).
+    * ``on_close``: called once, when this object closes the transport.
     """
 
     def __init__(self, reader: StreamParser, writer: ConnectionWriter, *, client: bool = False,
@@ -241,7 +240,9 @@ class WebSocketConnection:
 
     @property
     def close_code(self) -> int | None:
-        """The peer's close code (1005: none; 1006: the connection just ended)."""
+        """The code the connection ended with: the peer's Close (1005 if it had
+        none), ours when we failed it for a violation (1002, 1007, 1009), 1006
+        when it ended without a Close frame; None while it is open."""
         message = self._close_message
         return message.data if message is not None else None
 
