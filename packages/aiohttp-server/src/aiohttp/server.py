@@ -347,12 +347,15 @@ class ServerHttpProtocol(StreamProtocol):
     def closing(self) -> None:
         """The server is shutting down: serve no further request.
 
-        An idle connection is closed at once; one in the middle of a request
-        closes when that request is answered.
+        A keep-alive connection waiting for its next request is closed at
+        once. A connection in the middle of a request, or just accepted and
+        not yet served, closes once that request is answered (its client
+        did nothing wrong and gets an answer; ``timeout`` still bounds the
+        wait for its head).
         """
         self._closing = True
         self._keep_alive = False
-        if self.transport is not None and self._state != _BUSY and not self.reader.buffer:
+        if self.transport is not None and self._state == _IDLE:
             self.transport.close()
 
     async def start(self) -> None:
