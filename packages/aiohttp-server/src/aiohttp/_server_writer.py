@@ -94,6 +94,11 @@ class ServerWriter(StreamWriter):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         corked = self._corked
         if corked is not None:
+            if len(data) >= CORK_LIMIT:
+                # A large body: joining would copy it; two sends cost less.
+                self.flush()
+                self._transport.write(data)
+                return
             corked.append(data)
             self._corked_size += len(data)
             if self._corked_size >= CORK_LIMIT:
