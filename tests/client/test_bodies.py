@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,7 +78,7 @@ async def test_async_generator_is_chunked() -> None:
 
 
 async def test_sync_generator_with_futures_and_return_value() -> None:
-    def gen() -> Iterator[object]:
+    def gen() -> Generator[object, None, bytes]:
         yield b"first "
         yield asyncio.sleep(0)  # 0.9 generators yielded futures to wait for
         yield b"second "

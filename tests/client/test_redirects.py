@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from aiohttp.client import TooManyRedirects, request
@@ -141,7 +143,7 @@ async def test_redirect_cookies_follow_the_jar_rules() -> None:
 
 
 async def test_streamed_body_is_not_sent_twice() -> None:
-    async def body():  # type: ignore[no-untyped-def]
+    async def body() -> AsyncIterator[bytes]:
         yield b"once"
     async with redirecting(307, "/final") as server:
         async with request("POST", server.url("/start"), data=body()) as resp:

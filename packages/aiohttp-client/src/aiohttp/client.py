@@ -24,7 +24,6 @@ import asyncio
 import collections
 import json as json_module
 import random
-import time
 import urllib.parse
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
@@ -831,7 +830,7 @@ class HttpClient:
 
     def _resurrect(self) -> None:
         self._failed_handle = None
-        now = time.monotonic()
+        now = self._now_loop().time()
         while self._failed and now - self._failed[0][1] >= self._failed_timeout:
             host, _ = self._failed.popleft()
             if host not in self._live:
@@ -843,7 +842,7 @@ class HttpClient:
     def _mark_failed(self, host: tuple[str, int | None]) -> None:
         if host in self._live:
             self._live.remove(host)
-            self._failed.append((host, time.monotonic()))
+            self._failed.append((host, self._now_loop().time()))
             if isinstance(self._connector, TCPConnector):
                 self._connector.clear_resolved_hosts(
                     host[0], host[1] or DEFAULT_PORTS[self._scheme])

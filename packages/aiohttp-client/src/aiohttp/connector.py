@@ -35,7 +35,7 @@ import socket
 import ssl as ssl_module
 from collections.abc import Callable, Generator
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import unquote, urlsplit
 
 from .errors import ClientConnectionError, HttpProxyError, ProxyConnectionError
@@ -516,7 +516,7 @@ class BaseConnector:
             self._waiters.clear()
         return _Closing(writers)
 
-    async def __aenter__(self) -> BaseConnector:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
