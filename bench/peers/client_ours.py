@@ -1,0 +1,26 @@
+"""bench_client.py's client: our aiohttp.client with one pooled TCPConnector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from client_harness import Fetch, main
+
+from aiohttp.client import request
+from aiohttp.connector import TCPConnector
+
+
+async def make_fetch(url: str) -> tuple[Fetch, Any]:
+    connector = TCPConnector(limit=100)
+
+    async def fetch() -> int:
+        resp = await request("GET", url, connector=connector)
+        return len(await resp.read())
+
+    async def close() -> None:
+        await connector.close()
+    return fetch, close
+
+
+if __name__ == "__main__":
+    main(make_fetch)
