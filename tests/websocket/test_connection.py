@@ -419,7 +419,7 @@ class RecordingWriter:
         self.writes: list[bytes] = []
         self.closed = False
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self.writes.append(bytes(data))
 
     def drain(self) -> asyncio.Future[None]:

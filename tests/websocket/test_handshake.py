@@ -48,7 +48,7 @@ class Sink:
     def __init__(self) -> None:
         self.data = b""
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self.data += data
 
     def writelines(self, data: list[bytes]) -> None:

@@ -483,3 +483,13 @@ def test_fragmented_text_with_control_frames_any_split(text: str, cuts: list[int
     expected.append(Message(MSG_TEXT, text, ""))
     chunks = [wire[i:i + chunk] for i in range(0, len(wire), chunk)]
     assert run(chunks).items == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, 511, 512, 513, 4096, 65537])
+def test_unmask_from_the_buffer(size: int) -> None:
+    from aiohttp._ws_frames import _unmask_from
+
+    data = os.urandom(size + 10)
+    buf = bytearray(data)
+    assert _unmask_from(buf, 3, 3 + size, MASK) == xor(data[3:3 + size], MASK)
+    assert buf == data  # the buffer is left alone

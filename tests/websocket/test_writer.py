@@ -32,7 +32,7 @@ class Sink:
     def __init__(self) -> None:
         self.writes: list[bytes] = []
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         self.writes.append(bytes(data))
 
 

@@ -57,7 +57,7 @@ CLOSE_TIMEOUT = 10.0
 class ConnectionWriter(Protocol):
     """The write side the connection needs: ``aiohttp.streams.StreamWriter``."""
 
-    def write(self, data: bytes, /) -> Any: ...
+    def write(self, data: bytes | bytearray, /) -> Any: ...
 
     def drain(self) -> Awaitable[None]: ...
 
@@ -85,10 +85,10 @@ class _Cork:
     def __init__(self, writer: ConnectionWriter, loop: asyncio.AbstractEventLoop) -> None:
         self._writer = writer
         self._loop = loop
-        self._pending: list[bytes] = []
+        self._pending: list[bytes | bytearray] = []
         self._armed = False
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         if self._armed:
             self._pending.append(data)
             return

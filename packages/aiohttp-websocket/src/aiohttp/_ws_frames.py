@@ -51,6 +51,7 @@ __all__ = [
     "WebSocketError",
     "WebSocketParser",
     "apply_mask",
+    "mask_frame",
     "check_close_code",
 ]
 
@@ -164,6 +165,35 @@ def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
     out[2::4] = out[2::4].translate(_xor_table(mask[2]))
     out[3::4] = out[3::4].translate(_xor_table(mask[3]))
     return bytes(out)
+
+
+def _unmask_from(buf: bytearray, start: int, end: int, mask: bytes) -> bytes:
+    """``apply_mask(buf[start:end], mask)`` without copying the payload out
+    first: the four stride-4 slices are taken from the buffer itself."""
+    n = end - start
+    if n <= _INT_MASK_MAX:
+        return apply_mask(buf[start:end], mask)
+    out = bytearray(n)
+    out[0::4] = buf[start:end:4].translate(_xor_table(mask[0]))
+    out[1::4] = buf[start + 1:end:4].translate(_xor_table(mask[1]))
+    out[2::4] = buf[start + 2:end:4].translate(_xor_table(mask[2]))
+    out[3::4] = buf[start + 3:end:4].translate(_xor_table(mask[3]))
+    return bytes(out)
+
+
+def mask_frame(head: bytes, mask: bytes, payload: bytes) -> bytes | bytearray:
+    """``head + mask + apply_mask(payload, mask)``, masked in place for large payloads."""
+    if len(payload) <= _INT_MASK_MAX:
+        return b"".join((head, mask, apply_mask(payload, mask)))
+    out = bytearray(head)
+    out += mask
+    start = len(out)
+    out += payload
+    out[start::4] = out[start::4].translate(_xor_table(mask[0]))
+    out[start + 1::4] = out[start + 1::4].translate(_xor_table(mask[1]))
+    out[start + 2::4] = out[start + 2::4].translate(_xor_table(mask[2]))
+    out[start + 3::4] = out[start + 3::4].translate(_xor_table(mask[3]))
+    return out
 
 
 # -- parsing --------------------------------------------------------------------------
@@ -322,7 +352,7 @@ def WebSocketParser(out: ParserOutput[Message], buf: ParserBuffer, *, client: bo
             end = head + 4 + length
             while len(buf) < end:
                 buf.feed_data((yield))
-            payload = apply_mask(buf[head + 4:end], bytes(buf[head:head + 4]))
+            payload = _unmask_from(buf, head + 4, end, bytes(buf[head:head + 4]))
         else:
             end = head + length
             while len(buf) < end:

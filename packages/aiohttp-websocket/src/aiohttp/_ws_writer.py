@@ -21,8 +21,8 @@ from ._ws_frames import (
     OPCODE_PING,
     OPCODE_PONG,
     OPCODE_TEXT,
-    apply_mask,
     check_close_code,
+    mask_frame,
 )
 from .streams import _READY
 
@@ -32,7 +32,7 @@ __all__ = ["WebSocketWriter"]
 class FrameSink(Protocol):
     """Where frames go: a ``StreamWriter``, a transport, anything with ``write``."""
 
-    def write(self, data: bytes, /) -> Any: ...
+    def write(self, data: bytes | bytearray, /) -> Any: ...
 
 
 class _MaskKeys:
@@ -113,8 +113,7 @@ class WebSocketWriter:
                 head = _PACK_MEDIUM(first, 0xFE, length)
             else:
                 head = _PACK_LONG(first, 0xFF, length)
-            mask = self._random(4)
-            self._write(b"".join((head, mask, apply_mask(payload, mask))))
+            self._write(mask_frame(head, self._random(4), payload))
         else:
             if length < 126:
                 head = _PACK_SHORT(first, length)
