@@ -492,3 +492,18 @@ def test_mask_keys_are_fresh_and_reset() -> None:
     assert len(seen) > 2990
     keys.reset()
     assert keys._keys == b""
+
+
+async def test_heartbeat_stops_when_the_transport_closes_under_it() -> None:
+    from aiohttp.parsers import StreamParser
+
+    writer = RecordingWriter()
+    ws = WebSocketConnection(StreamParser(), writer, heartbeat=0.02)
+    while not writer.writes:  # the first ping
+        await asyncio.sleep(0.01)
+    assert run(writer.writes, client=True).items == [Message(MSG_PING, b"", "")]
+    writer.closed = True  # e.g. the server closed the socket after its handler
+    count = len(writer.writes)
+    await asyncio.sleep(0.1)
+    assert len(writer.writes) == count
+    ws._close_transport()

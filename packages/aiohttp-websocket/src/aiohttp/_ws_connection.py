@@ -517,7 +517,10 @@ class WebSocketConnection:
 
     def _send_heartbeat(self) -> None:
         self._heartbeat_handle = None
-        if self._closing_self or self._closed or self._heartbeat is None:
+        if (self._closing_self or self._closed or self._heartbeat is None
+                or self._transport_writer.is_closing()):
+            # Closed by us, or under us (a server closes the socket when the
+            # handler returns): no more pings.
             return
         try:
             self._ws_writer.ping(b"")
