@@ -498,12 +498,17 @@ async def test_heartbeat_stops_when_the_transport_closes_under_it() -> None:
     from aiohttp.parsers import StreamParser
 
     writer = RecordingWriter()
-    ws = WebSocketConnection(StreamParser(), writer, heartbeat=0.02)
-    while not writer.writes:  # the first ping
-        await asyncio.sleep(0.01)
-    assert run(writer.writes, client=True).items == [Message(MSG_PING, b"", "")]
+    reader = StreamParser()
+    ws = WebSocketConnection(reader, writer, heartbeat=0.05)
+    for _ in range(2):  # two pings, each answered in time
+        count = len(writer.writes)
+        while len(writer.writes) == count:
+            await asyncio.sleep(0.005)
+        reader.feed_data(frame(PONG, b""))
+    assert run(writer.writes, client=True).items == [Message(MSG_PING, b"", "")] * 2
     writer.closed = True  # e.g. the server closed the socket after its handler
     count = len(writer.writes)
-    await asyncio.sleep(0.1)
-    assert len(writer.writes) == count
+    await asyncio.sleep(0.2)
+    assert len(writer.writes) == count  # no more pings
+    assert not ws._closed  # and no "missing pong" either: none was sent
     ws._close_transport()
