@@ -133,6 +133,28 @@ async def test_through_an_http_proxy(tmp_path: Path) -> None:
         await asyncio.to_thread(proxy.stop)
 
 
+async def test_wss_through_an_http_proxy(tmp_path: Path, ca: trustme.CA) -> None:
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    proxy = TinyProxy(tmp_path)
+    await asyncio.to_thread(proxy.start)
+    try:
+        async with peer(ssl=server_context) as port:
+            connector = ProxyConnector(proxy.url, ssl_context=client_context)
+            try:
+                async with await ws_connect(f"wss://localhost:{port}/",
+                                            connector=connector) as ws:
+                    ws.send_str("tls in a tunnel")
+                    assert await ws.receive_str() == "tls in a tunnel"
+            finally:
+                await connector.close()
+        assert f"CONNECT localhost:{port}" in proxy.log
+    finally:
+        await asyncio.to_thread(proxy.stop)
+
+
 async def test_over_a_unix_socket(tmp_path: Path) -> None:
     path = str(tmp_path / "ws.sock")
     async with unix_serve(echo, path):
