@@ -142,6 +142,19 @@ async def test_violations_close_with_their_code(bad: bytes, code: int) -> None:
     assert ws.closed
 
 
+async def test_http_1_0_handshake_is_refused() -> None:
+    async with serve() as url:
+        parts = urlsplit(url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        writer.write(b"GET / HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     b"Sec-WebSocket-Version: 13\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        await writer.wait_closed()
+    assert answer.startswith(b"HTTP/1.1 400 ")
+
+
 async def test_close_from_the_client_is_echoed_and_the_server_ends_tcp() -> None:
     seen = Seen()
     async with serve(recording(seen)) as url, raw_client(url) as client:

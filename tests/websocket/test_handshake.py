@@ -97,6 +97,12 @@ def test_bad_requests_are_400(changes: dict[str, str | None]) -> None:
     assert info.value.code == 400
 
 
+def test_http_1_0_is_400() -> None:
+    with pytest.raises(errors.HttpBadRequest):
+        do_handshake("GET", request(), Sink(), http_version=(1, 0))
+    assert do_handshake("GET", request(), Sink(), http_version=HttpVersion11)[0] == 101
+
+
 def test_two_keys_are_400() -> None:
     fields = CIMultiDict(request())
     fields.add("Sec-WebSocket-Key", KEY)

@@ -96,16 +96,20 @@ class ServerHandshake:
 
 
 def server_handshake(method: str, headers: Mapping[str, str], protocols: Sequence[str] = (), *,
-                     compress: bool = True) -> ServerHandshake:
+                     compress: bool = True,
+                     http_version: tuple[int, int] | None = None) -> ServerHandshake:
     """Check an opening handshake request (RFC 6455 section 4.2.1).
 
     Raises ``HttpErrorException(405)`` for a method other than GET,
     ``WebSocketVersionError`` (426) for an unknown version and
-    ``HttpBadRequest`` (400) for any other failed check.
+    ``HttpBadRequest`` (400) for any other failed check. ``http_version``,
+    when given, must be HTTP/1.1 or later.
     """
-    # 4.2.1 item 1: a GET request.
+    # 4.2.1 item 1: an HTTP/1.1 or higher GET request.
     if method != "GET":
         raise HttpErrorException(405, "WebSocket handshake needs GET", headers=(("Allow", "GET"),))
+    if http_version is not None and tuple(http_version) < (1, 1):
+        raise HttpBadRequest(f"WebSocket handshake needs HTTP/1.1, not {http_version!r}")
     fields = _as_multidict(headers)
     # Item 3: Upgrade carries "websocket" (case-insensitive).
     if "websocket" not in _tokens(fields, "Upgrade"):
@@ -168,8 +172,8 @@ def make_parser(*, client: bool, max_msg_size: int = MAX_MSG_SIZE,
 
 def do_handshake(method: str, headers: Mapping[str, str], transport: FrameSink,
                  protocols: Sequence[str] = (), *, compress: bool = True,
-                 max_msg_size: int = MAX_MSG_SIZE) -> tuple[int, list[tuple[str, str]], Parser,
-                                                             WebSocketWriter]:
+                 max_msg_size: int = MAX_MSG_SIZE, http_version: tuple[int, int] | None = None,
+                 ) -> tuple[int, list[tuple[str, str]], Parser, WebSocketWriter]:
     """Prepare the server's side of a handshake; no I/O (the 0.9 API).
 
     Returns ``(101, response_headers, parser, writer)``: the fields for the
@@ -177,9 +181,11 @@ def do_handshake(method: str, headers: Mapping[str, str], transport: FrameSink,
     chosen and ``Sec-WebSocket-Extensions`` when permessage-deflate was
     agreed), the parser to ``set_parser`` once the 101 is sent, and a
     ``WebSocketWriter`` over ``transport``. ``compress=False`` declines
-    permessage-deflate; ``max_msg_size`` bounds incoming messages.
+    permessage-deflate; ``max_msg_size`` bounds incoming messages;
+    ``http_version`` (the request's) is checked when given.
     """
-    result = server_handshake(method, headers, protocols, compress=compress)
+    result = server_handshake(method, headers, protocols, compress=compress,
+                              http_version=http_version)
     parser = make_parser(client=False, max_msg_size=max_msg_size, compress=result.compress)
     return 101, result.headers, parser, WebSocketWriter(transport, compress=result.compress)
 

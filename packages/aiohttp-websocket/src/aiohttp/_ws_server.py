@@ -30,7 +30,8 @@ def accept_websocket(message: RawRequestMessage, reader: StreamParser, writer: C
     written: ``HttpErrorException`` (405), ``WebSocketVersionError`` (426)
     or ``HttpBadRequest`` (400), which the server answers as usual.
     """
-    result = server_handshake(message.method, message.headers, protocols, compress=compress)
+    result = server_handshake(message.method, message.headers, protocols, compress=compress,
+                              http_version=message.version)
     response = Response(writer, 101, http_version=message.version)  # type: ignore[arg-type]
     response.add_headers(*result.headers)
     response.send_headers()
