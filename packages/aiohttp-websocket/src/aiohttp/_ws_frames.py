@@ -260,33 +260,22 @@ def WebSocketParser(out: ParserOutput[Message], buf: ParserBuffer, *, client: bo
         if ((first == 0x82 or first == 0x81) and second & 0x80 == expect_mask
                 and not msg_opcode and (second & 0x7F) <= limit):
             length = second & 0x7F
-            if length < 126:
+            end = (6 if expect_mask else 2) + length
+            if length < 126 and len(buf) >= end:
                 if expect_mask:
-                    end = 6 + length
-                    if len(buf) >= end:
-                        payload = apply_mask(buf[6:end], bytes(buf[2:6]))
-                        del buf[:end]
-                        if first == 0x82:
-                            out.feed_data(Message(MSG_BINARY, payload, ""))
-                            continue
-                        try:
-                            out.feed_data(Message(MSG_TEXT, payload.decode("utf-8"), ""))
-                        except UnicodeDecodeError as exc:
-                            raise _fail(CLOSE_INVALID_DATA, f"invalid UTF-8 text: {exc}") from None
-                        continue
+                    payload = apply_mask(buf[6:end], bytes(buf[2:6]))
                 else:
-                    end = 2 + length
-                    if len(buf) >= end:
-                        payload = bytes(buf[2:end])
-                        del buf[:end]
-                        if first == 0x82:
-                            out.feed_data(Message(MSG_BINARY, payload, ""))
-                            continue
-                        try:
-                            out.feed_data(Message(MSG_TEXT, payload.decode("utf-8"), ""))
-                        except UnicodeDecodeError as exc:
-                            raise _fail(CLOSE_INVALID_DATA, f"invalid UTF-8 text: {exc}") from None
-                        continue
+                    payload = bytes(buf[2:end])
+                del buf[:end]
+                if first == 0x82:
+                    out.feed_data(Message(MSG_BINARY, payload, ""))
+                    continue
+                try:
+                    text = payload.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _fail(CLOSE_INVALID_DATA, f"invalid UTF-8 text: {exc}") from None
+                out.feed_data(Message(MSG_TEXT, text, ""))
+                continue
         opcode = first & 0x0F
         length = second & 0x7F
         rsv = first & 0x70
