@@ -11,10 +11,12 @@ Looking costs one attribute test per write, and only the head is examined.
 The head is also *held back* ("corked") until the body follows, so that a
 small response goes out in one ``send`` rather than two: a system call
 costs more than everything else the server does for a request. What is
-held is written by the next ``drain()``, by ``flush()`` (which the server
-calls when the handler returns), or at the latest by a callback scheduled
-for the end of the current event-loop iteration, so a handler that writes
-the head and then waits for something else does not delay it.
+held is written by the next ``drain()``, by ``flush()``, which the server
+calls when the handler returns and whenever the handler waits for
+something (control goes back to the event loop), or, for a head written
+outside the server's request loop (``driven`` false: another task or
+callback), by a callback scheduled for the end of the current event-loop
+iteration. Nothing held ever waits for the loop to come back.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class ServerWriter(StreamWriter):
     """
 
     expect_head = True
+    #: True while the server's request loop runs (it flushes before it waits).
+    driven = False
     head_size = 0
     closes = False
     upgraded = False
@@ -107,7 +111,8 @@ class ServerWriter(StreamWriter):
         if self.expect_head and self._note_head(data):
             self._corked = [data]
             self._corked_size = len(data)
-            self._flusher.add(self)
+            if not self.driven:
+                self._flusher.add(self)
             return
         self._transport.write(data)
 

@@ -44,7 +44,8 @@ import http
 import logging
 import socket
 import traceback
-from collections.abc import Awaitable, Iterable
+import types
+from collections.abc import Awaitable, Coroutine, Generator, Iterable
 from typing import Any, cast
 
 from . import errors
@@ -123,43 +124,43 @@ class _ContinueOnRead:
         self._stream.pause_stream()
 
 
+#: What the request loop yields to its driver when it waits for the next
+#: request head (see ``ServerHttpProtocol._step``).
+_PARK = object()
+
+
 class _RequestHeads:
     """Where the head parser puts each request of a connection; one per connection.
 
-    A ``FlowControlDataQueue`` would do, but one queue per request costs;
-    this output is reset and reused. Like that queue it lets bytes flow into
-    the parser only while the server waits for a head (the pull model of
+    ``await heads`` returns the next message. When none is there yet the
+    request loop *parks*: it yields ``_PARK`` to its driver instead of
+    waiting on a future, and ``data_received`` resumes it directly once a
+    head is complete. Like a ``FlowControlDataQueue`` it lets bytes flow into
+    the parser only while the loop waits (the pull model of
     ``aiohttp.streams``).
     """
 
-    __slots__ = ("_exception", "_loop", "_message", "_stream", "_waiter")
+    __slots__ = ("_exception", "_message", "_stream", "waiting")
 
-    def __init__(self, stream: Any, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, stream: Any) -> None:
         self._stream = stream
-        self._loop = loop
         self._message: RawRequestMessage | None = None
         self._exception: BaseException | None = None
-        self._waiter: asyncio.Future[None] | None = None
+        self.waiting = False
 
     def feed_data(self, message: RawRequestMessage) -> None:
         self._message = message
-        self._wake()
 
     def feed_eof(self) -> None:
-        self._wake()
+        pass
 
     def set_exception(self, exc: BaseException) -> None:
         self._exception = exc
-        self._wake()
 
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+    def ready(self) -> bool:
+        return self._message is not None or self._exception is not None
 
-    async def read(self) -> RawRequestMessage:
+    def __await__(self) -> Generator[Any, None, RawRequestMessage]:
         while True:
             message = self._message
             if message is not None:
@@ -169,14 +170,49 @@ class _RequestHeads:
             if exc is not None:
                 self._exception = None
                 raise exc
-            waiter = self._waiter = self._loop.create_future()
             stream = self._stream
+            stream.resume_stream()  # may run the parser over buffered bytes at once
+            if self._message is None and self._exception is None:
+                self.waiting = True
+                try:
+                    yield _PARK
+                finally:
+                    self.waiting = False
+            stream.pause_stream()
+
+
+@types.coroutine
+def _drive(coro: Coroutine[Any, Any, None], value: Any,
+           writer: ServerWriter) -> Generator[Any, Any, bool]:
+    """Run ``coro`` inside a task from where it stopped, having yielded ``value``.
+
+    It passes what ``coro`` yields to the task and what the task sends (or
+    throws) back, as ``await`` would, and writes what ``writer`` holds back
+    each time control goes back to the event loop. Returns True when
+    ``coro`` parks (yields ``_PARK``), False when it ends.
+    """
+    while True:
+        if value is _PARK:
+            return True
+        writer.flush()
+        try:
+            sent = yield value
+        except BaseException as exc:
+            writer.driven = True
             try:
-                stream.resume_stream()
-                await waiter
+                value = coro.throw(exc)
+            except StopIteration:
+                return False
             finally:
-                self._waiter = None
-                stream.pause_stream()
+                writer.driven = False
+        else:
+            writer.driven = True
+            try:
+                value = coro.send(sent)
+            except StopIteration:
+                return False
+            finally:
+                writer.driven = False
 
 
 class _EmptyPayload(StreamReader):
@@ -213,8 +249,11 @@ class ServerHttpProtocol(StreamProtocol):
     _closing = False
     _state = _HEAD
     _deadline = 0.0
+    _timer_when = 0.0
     _timer: asyncio.TimerHandle | None = None
     _task: asyncio.Task[None] | None = None
+    _coro: Coroutine[Any, Any, None] | None = None
+    _heads: _RequestHeads
     _lingering = False
     _peer: tuple[str, int] | None = None
     #: The connection's writer (set by ``connection_made``).
@@ -270,18 +309,22 @@ class ServerHttpProtocol(StreamProtocol):
                     pass
         self._state = _HEAD
         self._set_deadline(loop.time() + self._timeout)
-        self._task = loop.create_task(self.start())
+        self._heads = _RequestHeads(self.reader)
+        self._coro = self.start()
+        self._step()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         super().connection_lost(exc)
         timer, self._timer = self._timer, None
         if timer is not None:
             timer.cancel()
-        task, self._task = self._task, None
+        task = self._task
         if task is not None and not task.done():
             # A handler still at work for a client that is gone is cancelled,
-            # as in 0.9; a task waiting for a request sees EOF and ends.
+            # as in 0.9.
             task.cancel()
+        elif self._heads.waiting:
+            self._step()  # the parked request loop sees the end and finishes
 
     def data_received(self, data: bytes) -> None:
         if self._state == _IDLE:
@@ -292,13 +335,61 @@ class ServerHttpProtocol(StreamProtocol):
         elif self._lingering:
             return  # closing: what the client still sends is dropped
         self.reader.feed_data(data)
+        heads = self._heads
+        if heads.waiting and heads.ready():
+            self._step()
 
     def eof_received(self) -> bool:
         # Keep the transport open for the response; start() closes it.
         self.reader.feed_eof()
         if self._lingering and self.transport is not None:
             self.transport.close()
+        elif self._heads.waiting:
+            self._step()
         return True
+
+    # -- the request loop's driver -------------------------------------------------
+
+    def _step(self) -> None:
+        """Resume the parked request loop (``start()``) right here.
+
+        The loop runs without a task for as long as it does not wait for
+        anything but request heads: a request whose handler completes
+        without waiting costs no task wake-up. When it awaits something
+        else, a task takes over until it parks again. So a connection has at
+        most one task, and only while a handler waits.
+        """
+        coro = self._coro
+        if coro is None or self._task is not None:
+            return
+        writer = self.writer
+        writer.driven = True
+        try:
+            value = coro.send(None)
+        except StopIteration:
+            self._coro = None
+            return
+        except BaseException:  # start() handles its errors; this is a bug
+            self._coro = None
+            self.log_exception("The request loop failed")
+            if self.transport is not None:
+                self.transport.close()
+            return
+        finally:
+            writer.driven = False
+        if value is not _PARK:
+            loop = cast(asyncio.AbstractEventLoop, self._loop)
+            self._task = loop.create_task(self._run_in_task(coro, value))
+
+    async def _run_in_task(self, coro: Coroutine[Any, Any, None], value: Any) -> None:
+        parked = False
+        try:
+            parked = await _drive(coro, value, self.writer)
+        finally:
+            self._task = None
+            if not parked:
+                self._coro = None
+                coro.close()
 
     # -- the one timer -------------------------------------------------------------
 
@@ -311,9 +402,10 @@ class ServerHttpProtocol(StreamProtocol):
         """
         self._deadline = when
         timer = self._timer
-        if timer is None or when < timer.when():
+        if timer is None or when < self._timer_when:
             if timer is not None:
                 timer.cancel()
+            self._timer_when = when
             self._timer = cast(asyncio.AbstractEventLoop, self._loop).call_at(when, self._on_timer)
 
     def _on_timer(self) -> None:
@@ -323,6 +415,7 @@ class ServerHttpProtocol(StreamProtocol):
             return
         loop = cast(asyncio.AbstractEventLoop, self._loop)
         if loop.time() < self._deadline:
+            self._timer_when = self._deadline
             self._timer = loop.call_at(self._deadline, self._on_timer)
         elif self._lingering:
             self.transport.close()
@@ -365,7 +458,7 @@ class ServerHttpProtocol(StreamProtocol):
         assert writer is not None
         loop = cast(asyncio.AbstractEventLoop, self._loop)
         parser = self._request_parser
-        heads = _RequestHeads(reader, loop)
+        heads = self._heads
         set_parser = reader.set_parser
         message: RawRequestMessage | None = None
         payload: StreamReader | None = None
@@ -381,11 +474,12 @@ class ServerHttpProtocol(StreamProtocol):
             except errors.ConnectionError:
                 return
             while True:
-                writer.start_response()
+                writer.expect_head = True  # the next head written is this request's
+                writer.closes = False
                 message = payload = None
                 try:
                     set_parser(parser, heads)
-                    message = await heads.read()
+                    message = await heads
                 except errors.HttpException:
                     raise
                 except errors.ConnectionError:
@@ -402,7 +496,8 @@ class ServerHttpProtocol(StreamProtocol):
                 result = self.handle_request(message, payload)
                 if result is not None and hasattr(result, "__await__"):
                     await result
-                writer.flush()
+                if writer._corked is not None:
+                    writer.flush()
                 if self.transport is None or writer.upgraded:
                     break
                 if payload is not self._empty and (not payload.is_eof()
