@@ -310,3 +310,17 @@ async def test_connect_timeout_is_a_timeout_error() -> None:
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+async def test_unclosed_connector_warns_and_closes() -> None:
+    async with RawServer(ok) as server:
+        connector = TCPConnector()
+        async with request("GET", server.url("/"), connector=connector) as resp:
+            await resp.read()
+        (entries,) = connector._idle.values()
+        transport = entries[0][0].transport
+        assert transport is not None
+        with pytest.warns(ResourceWarning, match="Unclosed connector"):
+            connector.__del__()
+        assert transport.is_closing()
+        connector.__del__()  # once only

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import json as json_module
 import random
 import urllib.parse
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any
+from typing import Any, NamedTuple
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
@@ -93,6 +94,47 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
 
 
+class _ParsedURL(NamedTuple):
+    scheme: str
+    host: str
+    port: int
+    netloc: str  # host[:port] as the Host field shows it
+    url: str  # without credentials or fragment
+    path: str  # quoted
+    query: str
+    auth: BasicAuth | None
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_url(url: str) -> _ParsedURL:
+    """Split and check a URL once: programs send many requests to a few URLs."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError(f"unsupported URL scheme {parts.scheme!r} in {url!r}")
+    host = parts.hostname
+    if not host:
+        raise ValueError("Host could not be detected.")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"invalid port in {url!r}") from exc
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ValueError("URL has an invalid label.") from exc
+    auth = None
+    if parts.username is not None:
+        auth = BasicAuth(urllib.parse.unquote(parts.username),
+                         urllib.parse.unquote(parts.password or ""))
+    port = port or DEFAULT_PORTS[scheme]
+    netloc = connector_module._authority(host, port, DEFAULT_PORTS[scheme])
+    clean = urllib.parse.urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+    path = urllib.parse.quote(parts.path or "/", safe="/%:@!$&'()*+,;=")
+    return _ParsedURL(scheme, host, port, netloc, clean, path, parts.query, auth)
+
+
 class ClientRequest:
     """One request: the URL split up, the headers, and the body to send.
 
@@ -154,41 +196,20 @@ class ClientRequest:
     def _update_host(self, url: str) -> None:
         if not isinstance(url, str):
             raise TypeError(f"url must be a str, not {type(url).__name__}")
-        parts = urllib.parse.urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in DEFAULT_PORTS:
-            raise ValueError(f"unsupported URL scheme {parts.scheme!r} in {url!r}")
-        host = parts.hostname
-        if not host:
-            raise ValueError("Host could not be detected.")
-        try:
-            port = parts.port
-        except ValueError as exc:
-            raise ValueError(f"invalid port in {url!r}") from exc
-        if not host.isascii():
-            try:
-                host = host.encode("idna").decode("ascii")
-            except UnicodeError as exc:
-                raise ValueError("URL has an invalid label.") from exc
-        self.scheme = scheme
-        self.host = host
-        self.port = port or DEFAULT_PORTS[scheme]
-        self.ssl = scheme in SECURE_SCHEMES
-        self.server_hostname = host
-        self._url_auth = None
-        if parts.username is not None:
-            self._url_auth = BasicAuth(urllib.parse.unquote(parts.username),
-                                       urllib.parse.unquote(parts.password or ""))
-        self._parts = parts
-        # The URL without credentials or fragment.
-        netloc = connector_module._authority(host, self.port, DEFAULT_PORTS[scheme])
-        self.netloc = netloc
-        self.url = urllib.parse.urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+        parsed = _parse_url(url)
+        self.scheme = parsed.scheme
+        self.host = parsed.host
+        self.port = parsed.port
+        self.ssl = parsed.scheme in SECURE_SCHEMES
+        self.server_hostname = parsed.host
+        self._url_auth = parsed.auth
+        self._parsed = parsed
+        self.netloc = parsed.netloc
+        self.url = parsed.url
 
     def _update_path(self, params: Any) -> None:
-        parts = self._parts
-        path = urllib.parse.quote(parts.path or "/", safe="/%:@!$&'()*+,;=")
-        query = parts.query
+        path = self._parsed.path
+        query = self._parsed.query
         if params:
             if isinstance(params, (str, bytes)):
                 # A raw query (section 15 row 21: 0.9 documented bytes but failed).
@@ -379,6 +400,8 @@ class ClientResponse:
     connection: Connection | None = None
     #: Limits of the body parser (class attributes: a subclass may change them).
     max_decompressed_size: int | None = 32 * 2**20
+    #: The head parser (it holds only its limits, so one serves every response).
+    response_parser = HttpResponseParser()
 
     _body: bytes | None = None
     _writer_task: asyncio.Task[None] | None = None
@@ -402,7 +425,10 @@ class ClientResponse:
         connection = self.connection
         if connection is not None and not connection.closed:
             self.connection = None
-            connection.close()
+            try:
+                connection.close()
+            except RuntimeError:  # the event loop is already closed
+                pass
             _warn(f"ClientResponse has to be closed explicitly! {self!r}",
                   ResourceWarning, source=self)
 
@@ -413,7 +439,7 @@ class ClientResponse:
         self.connection = connection
         reader = connection.reader
         while True:
-            message = await reader.set_parser(HttpResponseParser()).read()
+            message = await reader.set_parser(self.response_parser).read()
             if 100 <= message.code < 200 and message.code != 101:
                 if message.code == 100 and self._continue is not None \
                         and not self._continue.done():
@@ -655,14 +681,14 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
     request_class = request_class or ClientRequest
     history: list[ClientResponse] = []
     headers = CIMultiDict(_header_items(headers))
-    jar = connector.cookie_jar if connector.share_cookies else CookieJar()
+    jar = connector.cookie_jar if connector.share_cookies else None
     while True:
         req = request_class(method, url, params=params, headers=headers, data=data,
                             cookies=cookies, files=files, auth=auth, encoding=encoding,
                             version=version, compress=compress, chunked=chunked,
                             expect100=expect100, response_class=response_class, loop=loop)
         files = None
-        if history and not connector.share_cookies:
+        if history and jar is not None and not connector.share_cookies:
             req.update_cookies(jar.filter_cookies(req.url))
         resp = await _send(connector, req, read_until_eof, loop)
         if not (allow_redirects and resp.status in REDIRECT_STATUSES):
@@ -685,6 +711,8 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
         else:
             data = req.body.data if req.body.data else data
         if not connector.share_cookies and resp.cookies:
+            if jar is None:
+                jar = CookieJar()
             jar.update_cookies(resp.cookies, req.url)
         if _origin(target) != _origin(req.url):
             for name in _ORIGIN_CREDENTIALS:

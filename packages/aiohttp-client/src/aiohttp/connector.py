@@ -33,6 +33,7 @@ import asyncio
 import collections
 import socket
 import ssl as ssl_module
+import warnings
 from collections.abc import Callable, Generator
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -515,6 +516,18 @@ class BaseConnector:
                     waiter.set_result(None)
             self._waiters.clear()
         return _Closing(writers)
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        if self._closed or not self._idle_count:
+            return
+        self._closed = True
+        for entries in self._idle.values():
+            for protocol, _ in entries:
+                try:
+                    _close_protocol(protocol)
+                except RuntimeError:  # the event loop is already closed
+                    pass
+        _warn(f"Unclosed connector {self!r}: call close()", ResourceWarning, source=self)
 
     async def __aenter__(self) -> Self:
         return self
