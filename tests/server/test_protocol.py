@@ -726,3 +726,52 @@ def test_default_handler_logs_access_in_clf(serve: Serve, caplog: pytest.LogCapt
     assert len(lines) == 1
     assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "GET /x HTTP/1\.1" 404 15 "-" "curl-test"',
                         lines[0]), lines[0]
+
+
+# -- a head held back is never stuck --------------------------------------------------------
+
+
+class Streaming(ServerHttpProtocol):
+    """Writes the head and a first chunk, then waits for the client to say it saw them."""
+
+    seen: asyncio.Event
+    other_task = False
+
+    async def handle_request(self, message: RawRequestMessage, payload: StreamReader) -> None:
+        async def respond() -> None:
+            response = Response(self.writer, 200, http_version=message.version)
+            response.send_headers()  # chunked: no Content-Length
+            response.write(b"first")
+            await self.seen.wait()
+            response.write(b"second")
+            await response.write_eof()
+        if self.other_task:  # written by a task of its own: not the request loop's
+            await asyncio.get_running_loop().create_task(respond())
+        else:
+            await respond()
+
+
+@pytest.mark.parametrize("other_task", [False, True])
+def test_head_and_first_chunk_leave_while_the_handler_waits(serve: Serve,
+                                                            other_task: bool) -> None:
+    events: list[asyncio.Event] = []
+
+    def factory() -> Streaming:
+        protocol = Streaming()
+        protocol.seen = asyncio.Event()
+        protocol.other_task = other_task
+        events.append(protocol.seen)
+        return protocol
+
+    server = serve(factory)
+    sock = server.connect()
+    sock.sendall(GET % 1)
+    data = recv_until(sock, b"5\r\nfirst\r\n")  # would hang if the head were held back
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n") and b"Transfer-Encoding: chunked" in data
+    server.call_soon(events[0].set)
+    data = recv_until(sock, b"0\r\n\r\n", data)
+    assert data.endswith(b"5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n")
+    # The connection is still usable: the request loop parked again after the task.
+    sock.sendall(GET % 2)  # (the connection's event is set by now: no wait)
+    assert recv_until(sock, b"0\r\n\r\n").endswith(b"5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n")
+    sock.close()
