@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-import aiohttp
-from client_harness import Fetch, main
+# The harness sits beside this script (its directory is on sys.path when run).
+harness: Any = importlib.import_module("client_harness")
+Fetch = Any
+# aiohttp 3.x shares our import name: imported by name so that mypy does not
+# take it for ours.
+aiohttp: Any = importlib.import_module("aiohttp")
 
 
 async def make_fetch(url: str) -> tuple[Fetch, Any]:
@@ -18,4 +23,4 @@ async def make_fetch(url: str) -> tuple[Fetch, Any]:
 
 
 if __name__ == "__main__":
-    main(make_fetch)
+    harness.main(make_fetch)

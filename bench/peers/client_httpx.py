@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-import httpx
-from client_harness import Fetch, main
+# The harness sits beside this script (its directory is on sys.path when run).
+harness: Any = importlib.import_module("client_harness")
+Fetch = Any
+httpx: Any = importlib.import_module("httpx")
 
 
 async def make_fetch(url: str) -> tuple[Fetch, Any]:
@@ -18,4 +21,4 @@ async def make_fetch(url: str) -> tuple[Fetch, Any]:
 
 
 if __name__ == "__main__":
-    main(make_fetch)
+    harness.main(make_fetch)

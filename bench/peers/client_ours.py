@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
-
-from client_harness import Fetch, main
 
 from aiohttp.client import request
 from aiohttp.connector import TCPConnector
+
+# The harness sits beside this script (its directory is on sys.path when run).
+harness: Any = importlib.import_module("client_harness")
+Fetch = Any
 
 
 async def make_fetch(url: str) -> tuple[Fetch, Any]:
@@ -23,4 +26,4 @@ async def make_fetch(url: str) -> tuple[Fetch, Any]:
 
 
 if __name__ == "__main__":
-    main(make_fetch)
+    harness.main(make_fetch)

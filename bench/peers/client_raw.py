@@ -6,10 +6,13 @@ kept alive, created on first use."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from client_harness import Fetch, main
+# The harness sits beside this script (its directory is on sys.path when run).
+harness: Any = importlib.import_module("client_harness")
+Fetch = Any
 
 
 class RawClient(asyncio.Protocol):
@@ -57,6 +60,7 @@ async def make_fetch(url: str) -> tuple[Fetch, Any]:
     parts = urlsplit(url)
     request = (f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                f"Accept: */*\r\n\r\n").encode()
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
     loop = asyncio.get_running_loop()
     idle: list[RawClient] = []
     every: list[RawClient] = []
@@ -65,7 +69,7 @@ async def make_fetch(url: str) -> tuple[Fetch, Any]:
         if idle:
             client = idle.pop()
         else:
-            _, client = await loop.create_connection(RawClient, parts.hostname, parts.port)
+            _, client = await loop.create_connection(RawClient, host, port)
             every.append(client)
         client.waiter = loop.create_future()
         assert client.transport is not None
@@ -82,4 +86,4 @@ async def make_fetch(url: str) -> tuple[Fetch, Any]:
 
 
 if __name__ == "__main__":
-    main(make_fetch)
+    harness.main(make_fetch)

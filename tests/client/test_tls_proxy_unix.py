@@ -200,3 +200,11 @@ async def test_unix_socket(tmp_path: Path) -> None:
 def test_aliases() -> None:
     assert SocketConnector is TCPConnector
     assert UnixSocketConnector is UnixConnector
+
+
+async def test_request_without_connector_verifies(server_tls: ssl.SSLContext) -> None:
+    async with RawServer(hello, ssl_context=server_tls) as server:
+        for _ in range(2):
+            with pytest.raises(OsConnectionError) as info:
+                await request("GET", server.url("/"))
+            assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)

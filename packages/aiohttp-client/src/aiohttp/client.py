@@ -25,6 +25,7 @@ import collections
 import functools
 import json as json_module
 import random
+import ssl
 import urllib.parse
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
@@ -227,19 +228,19 @@ class ClientRequest:
         self.path = f"{path}?{query}" if query else path
 
     def _update_headers(self, headers: Any) -> None:
-        self.headers: CIMultiDict[str] = CIMultiDict()
         if headers:
             if isinstance(headers, (Mapping, MultiDictProxy, MultiDict)):
                 items = list(headers.items())
             else:
                 items = list(headers)
-            for name, value in items:
-                self.headers.add(name, value)
-        for name, value in self.DEFAULT_HEADERS.items():
-            if name not in self.headers:
-                self.headers[name] = value
-        if "Host" not in self.headers:
-            self.headers["Host"] = self.netloc
+            self.headers: CIMultiDict[str] = CIMultiDict(items)
+            for name, value in self.DEFAULT_HEADERS.items():
+                if name not in self.headers:
+                    self.headers[name] = value
+            if "Host" not in self.headers:
+                self.headers["Host"] = self.netloc
+        else:
+            self.headers = CIMultiDict(self.DEFAULT_HEADERS, Host=self.netloc)
 
     def _update_auth(self, auth: BasicAuth | tuple[str, str] | None) -> None:
         if auth is None:
@@ -677,10 +678,10 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
                    response_class: type[ClientResponse] | None) -> ClientResponse:
     method = method.upper()
     if connector is None:
-        connector = TCPConnector(force_close=True, loop=loop)
+        connector = TCPConnector(force_close=True, loop=loop, ssl_context=_default_tls())
     request_class = request_class or ClientRequest
     history: list[ClientResponse] = []
-    headers = CIMultiDict(_header_items(headers))
+    headers = CIMultiDict(_header_items(headers)) if headers else CIMultiDict()
     jar = connector.cookie_jar if connector.share_cookies else None
     while True:
         req = request_class(method, url, params=params, headers=headers, data=data,
@@ -728,6 +729,13 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
         params = None
     resp.history = tuple(history)
     return resp
+
+
+@functools.lru_cache(maxsize=1)
+def _default_tls() -> ssl.SSLContext:
+    """The TLS context of the connectors ``request()`` makes for one call:
+    loading the CA store for every call would cost milliseconds each."""
+    return connector_module._tls_context(True)
 
 
 def _header_items(headers: Any) -> list[tuple[str, str]]:

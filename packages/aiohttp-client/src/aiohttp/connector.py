@@ -305,7 +305,11 @@ class BaseConnector:
         self._prepare_request(req)
         if self._share_cookies:
             req.update_cookies(self.cookie_jar.filter_cookies(req.url))
-        await self._acquire_slot(key)
+        if not self._waiters and self._has_room(key):
+            self._in_use += 1  # the common case, without a coroutine call
+            self._in_use_per_host[key] += 1
+        else:
+            await self._acquire_slot(key)
         try:
             if not fresh:
                 protocol = self._take_idle(key, loop.time())
