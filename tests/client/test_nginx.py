@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 
 from aiohttp.client import request
 from aiohttp.connector import TCPConnector
@@ -38,11 +37,8 @@ async def test_gzip_as_sent_when_asked_for_identity(nginx: NginxServer) -> None:
     async with request("GET", nginx.url + "/page.html",
                        headers={"Accept-Encoding": "identity"}) as resp:
         assert "Content-Encoding" not in resp.headers
+        assert int(resp.headers["Content-Length"]) == len(PAGE_BODY)
         assert await resp.read() == PAGE_BODY
-    # and the compressed bytes decode to the same page with the gzip module
-    async with request("GET", nginx.url + "/page.html") as resp:
-        body = await resp.read()
-        assert gzip.decompress(gzip.compress(body)) == PAGE_BODY
 
 
 async def test_one_mebibyte_download(nginx: NginxServer) -> None:
