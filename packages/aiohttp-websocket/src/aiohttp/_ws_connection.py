@@ -346,9 +346,13 @@ class WebSocketConnection:
                 return self._final_message()
             self._error_raised = True
             raise
-        except (OSError, Exception) as exc:
-            if isinstance(exc, TimeoutError) and timeout is not None and not self._closed:
-                raise
+        except TimeoutError:
+            if timeout is not None and not self._closed:
+                raise  # ours: the connection stays open
+            return self._final_message()
+        except Exception:
+            # The connection broke (the inbox holds the error; exception()
+            # tells it): the close message, as for any end.
             return self._final_message()
         inbox.taken(message)
         return message
