@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 from aiohttp._ws_client import client_handshake
 from aiohttp.parsers import StreamProtocol
@@ -111,6 +112,27 @@ async def test_fragments_both_ways(compression: str | None) -> None:
         ws.send_fragments(["one ", "two ", "three"])
         assert await ws.receive() == Message(MSG_TEXT, "one two three", "")
         assert await ws.receive() == Message(MSG_BINARY, b"abc", "")
+
+
+@pytest.mark.parametrize("options", [
+    {"server_no_context_takeover": True, "client_no_context_takeover": True},
+    {"server_max_window_bits": 10, "client_max_window_bits": 10},
+    {"client_max_window_bits": 9, "client_no_context_takeover": True},
+])
+async def test_deflate_parameters_chosen_by_the_server(options: dict[str, Any]) -> None:
+    # The server imposes them: with client_max_window_bits we must compress
+    # with that window (websockets inflates with exactly that many bits).
+    text = "".join(f"record {i}: the same words over and over\n" for i in range(3000))
+    factory = ServerPerMessageDeflateFactory(**options)
+    async with peer(extensions=[factory], compression=None) as port, connect(port) as ws:
+        assert ws.compress is not None
+        if "client_max_window_bits" in options:
+            assert ws.compress.local_max_window_bits == options["client_max_window_bits"]
+        assert ws.compress.local_no_context_takeover == bool(
+            options.get("client_no_context_takeover"))
+        for _ in range(3):
+            ws.send_str(text)
+            assert await ws.receive_str() == text
 
 
 async def test_pings_both_ways() -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.typing import Subprotocol
 from ws_servers import echo, serve
 
@@ -129,6 +131,25 @@ async def test_server_closes_with_a_code(compression: str | None) -> None:
         await client.wait_closed()
         assert client.close_code == 4002
         assert client.close_reason == "server says bye"
+
+
+@pytest.mark.parametrize("options", [
+    {"server_no_context_takeover": True, "client_no_context_takeover": True},
+    {"server_max_window_bits": 10, "client_max_window_bits": 9},
+    {"server_no_context_takeover": True, "server_max_window_bits": 9},
+])
+async def test_deflate_parameters_offered_by_the_client(options: dict[str, Any]) -> None:
+    text = "".join(f"line {i} of a log that repeats itself\n" for i in range(2000))
+    factory = ClientPerMessageDeflateFactory(**options)
+    async with serve() as url, connect(url, extensions=[factory], compression=None) as client:
+        assert client.response is not None
+        answer = client.response.headers["Sec-WebSocket-Extensions"]
+        for name, value in options.items():
+            if name.startswith("server_"):  # what the server must honour is in the answer
+                assert (name if value is True else f"{name}={value}") in answer
+        for _ in range(3):  # context takeover (or not) across messages
+            await client.send(text)
+            assert await client.recv() == text
 
 
 async def test_subprotocol() -> None:
