@@ -9,16 +9,17 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from types import GeneratorType
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ws_frames import MASK, frame, parse, run, xor
+from ws_frames import MASK, Outcome, frame, parse, run, xor
 
 from aiohttp import errors
 from aiohttp._ws_deflate import PerMessageDeflate
 from aiohttp._ws_frames import apply_mask
-from aiohttp.parsers import StreamParser
+from aiohttp.parsers import ParserBuffer, StreamParser
 from aiohttp.streams import EofStream
 from aiohttp.websocket import (
     MSG_BINARY,
@@ -493,3 +494,17 @@ def test_unmask_from_the_buffer(size: int) -> None:
     buf = bytearray(data)
     assert _unmask_from(buf, 3, 3 + size, MASK) == xor(data[3:3 + size], MASK)
     assert buf == data  # the buffer is left alone
+
+
+def test_empty_fragments_hold_no_memory() -> None:
+    collected = run([frame(BINARY, b"a", fin=False) + frame(CONT, b"", fin=False) * 10_000
+                     + frame(CONT, b"b")])
+    assert collected.items == [Message(MSG_BINARY, b"ab", "")]
+    # Mid-message, the parser holds one piece, not one entry per empty fragment.
+    buf = ParserBuffer()
+    gen = WebSocketParser(Outcome(), buf)
+    next(gen)
+    gen.send(frame(TEXT, b"x", fin=False) + frame(CONT, b"", fin=False) * 10_000)
+    assert isinstance(gen, GeneratorType) and gen.gi_frame is not None
+    assert gen.gi_frame.f_locals["parts"] == ["x"]
+    gen.close()

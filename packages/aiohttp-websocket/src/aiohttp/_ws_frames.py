@@ -394,12 +394,16 @@ def WebSocketParser(out: ParserOutput[Message], buf: ParserBuffer, *, client: bo
                             f"message of more than {max_msg_size} bytes once decompressed")
             payload = data
         msg_size += len(payload)
+        # Empty fragments add nothing, not even a list entry: a stream of
+        # them must not grow memory.
         if decoder is not None:
             try:
-                parts.append(decoder.decode(payload, bool(fin)))
+                text = decoder.decode(payload, bool(fin))
             except UnicodeDecodeError as exc:
                 raise _fail(CLOSE_INVALID_DATA, f"invalid UTF-8 text: {exc}") from None
-        else:
+            if text:
+                parts.append(text)
+        elif payload:
             parts.append(payload)
         if fin:
             if msg_opcode == OPCODE_TEXT:
