@@ -525,3 +525,38 @@ async def test_heartbeat_stops_when_the_transport_closes_under_it() -> None:
     assert len(writer.writes) == count  # no more pings
     assert not ws._closed  # and no "missing pong" either: none was sent
     ws._close_transport()
+
+
+async def test_pings_from_a_peer_that_does_not_read_are_bounded() -> None:
+    from aiohttp._ws_connection import PONG_BACKLOG
+
+    sizes: list[int] = []
+    done = asyncio.Event()
+
+    async def handler(ws: WebSocketConnection) -> None:
+        await done.wait()
+        sizes.append(ws.transport.get_write_buffer_size())
+        ws._close_transport()
+
+    ping = frame(PING, b"p" * 125)
+    async with serve(handler) as url:
+        parts = urlsplit(url)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(f"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+        await reader.readuntil(b"\r\n\r\n")
+        for _ in range(80):  # 80 x 1,000 pings: about 10 MB, never reading a pong
+            writer.write(ping * 1000)
+            await writer.drain()
+        await asyncio.sleep(0.2)
+        done.set()
+        while not sizes:
+            await asyncio.sleep(0.01)
+        writer.close()
+        await writer.wait_closed()
+    assert sizes[0] <= PONG_BACKLOG + len(ping) * 1000

@@ -50,6 +50,8 @@ __all__ = ["INBOX_HIGH", "WebSocketConnection"]
 #: Unread message bytes above which parsing pauses (and below half of which
 #: it resumes).
 INBOX_HIGH = 2**16
+#: Bytes waiting in the transport above which pings go unanswered.
+PONG_BACKLOG = 2**20
 #: Default seconds to wait for the peer's part of the close handshake.
 CLOSE_TIMEOUT = 10.0
 
@@ -473,7 +475,15 @@ class WebSocketConnection:
 
     def _answer_ping(self, payload: bytes) -> None:
         # RFC 6455 section 5.5.3: a Pong with the Ping's payload, unless we
-        # are closing (then nothing more is sent after our Close).
+        # are closing (then nothing more is sent after our Close). A peer
+        # that pings without reading our answers must not make us buffer
+        # pongs without bound: past PONG_BACKLOG unsent bytes, pings go
+        # unanswered (section 5.5.3 asks for a pong "as soon as practical").
+        transport = self.transport
+        if transport is not None and transport.get_write_buffer_size() > PONG_BACKLOG:
+            websocket_log.debug("ping not answered: %d bytes wait to be sent",
+                                transport.get_write_buffer_size())
+            return
         if not self._closing_self and not self._closed:
             try:
                 self._ws_writer.pong(payload)
