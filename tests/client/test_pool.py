@@ -324,3 +324,36 @@ async def test_unclosed_connector_warns_and_closes() -> None:
             connector.__del__()
         assert transport.is_closing()
         connector.__del__()  # once only
+
+
+async def test_back_to_back_reuse_of_one_connection_with_large_bodies() -> None:
+    """Each body completes while the next request waits for the one connection."""
+    body = bytes(range(256)) * 1200
+    async with RawServer(lambda r: response(200, body)) as server, \
+            TCPConnector(limit=1) as connector:
+        async def fetch() -> bytes:
+            resp = await request("GET", server.url("/"), connector=connector)
+            data: bytes = await resp.read()
+            return data
+        results = await asyncio.wait_for(asyncio.gather(*(fetch() for _ in range(20))), 30)
+        assert results == [body] * 20
+        assert server.connections == 1
+
+
+async def test_reading_content_directly_while_others_wait_for_the_connection() -> None:
+    """A reader of ``content`` woken by the end of the body must not pause the
+    stream of the request that takes the connection next."""
+    body = bytes(range(256)) * 1200
+    async with RawServer(lambda r: response(200, body)) as server, \
+            TCPConnector(limit=1) as connector:
+        async def fetch() -> bytes:
+            resp = await request("GET", server.url("/"), connector=connector)
+            assert resp.content is not None
+            pieces = []
+            while piece := await resp.content.read(65536):
+                pieces.append(piece)
+            resp.close()
+            return b"".join(pieces)
+        results = await asyncio.wait_for(asyncio.gather(*(fetch() for _ in range(20))), 30)
+        assert results == [body] * 20
+        assert server.connections == 1

@@ -468,7 +468,7 @@ class ClientResponse:
         payload = HttpPayloadParser(message, readall=read_until_eof,
                                     response_with_body=self.method != "HEAD",
                                     max_decompressed_size=self.max_decompressed_size)
-        content = _ResponseContent(reader, loop=self._loop)
+        content = _ResponseContent(reader, loop=self._loop or connection.loop)
         content._on_eof = self._body_complete
         self.content = content
         reader.set_parser(payload, content)
@@ -477,8 +477,20 @@ class ClientResponse:
     _must_close = False
 
     def _body_complete(self) -> None:
-        """The whole body has been parsed: the connection may serve another request."""
+        """The whole body has been parsed: the connection may serve another request.
+
+        It is given back one loop turn later: a reader of ``content`` woken by
+        the end of the body first finishes its wait (which pauses the
+        connection's stream); paused after another request had taken the
+        connection, that request would wait forever. (This also keeps the
+        pool from being touched from inside the body parser.)
+        """
         self._complete = True
+        connection = self.connection
+        if connection is not None:
+            connection.loop.call_soon(self._give_back_complete)
+
+    def _give_back_complete(self) -> None:
         task = self._writer_task
         if task is not None and not task.done():
             return  # the request body is still being written; close() decides
@@ -506,7 +518,7 @@ class ClientResponse:
                 self._body = b""
             else:
                 try:
-                    self._body = await content.read()
+                    self._body = await self._read_all(content)
                 except BaseException:
                     self.close()
                     raise
@@ -516,6 +528,27 @@ class ClientResponse:
                           DeprecationWarning, stacklevel=2)
             return await self.json()
         return self._body
+
+    async def _read_all(self, content: FlowControlStreamReader) -> bytes:
+        """The rest of the body in one piece.
+
+        The stream keeps flowing until the body is complete, and this task
+        wakes once, at the end, rather than once per chunk as
+        ``content.read()`` would.
+        """
+        connection = self.connection
+        if connection is not None and not content.is_eof():
+            reader = connection.reader
+            reader.resume_stream()
+            try:
+                await content.wait_eof()
+            finally:
+                # Once the body is complete the connection may already serve
+                # another request, whose reader must keep its stream flowing.
+                if self.connection is connection:
+                    reader.pause_stream()
+        body: bytes = await content.read()
+        return body
 
     async def read_and_close(self, decode: bool = False) -> Any:
         warnings.warn("read_and_close() is deprecated, use read()",

@@ -242,7 +242,6 @@ class BaseConnector:
         self._cleanup_handle: asyncio.TimerHandle | None = None
         self._closed = False
         self.cookie_jar = CookieJar()
-        self._factory: Callable[[], ClientProtocol] = ClientProtocol
 
     # -- 0.9 attributes ------------------------------------------------------------
 
@@ -285,6 +284,11 @@ class BaseConnector:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+    def _factory(self) -> ClientProtocol:
+        """A protocol for a new connection (bound to the loop: its readers
+        then need not look the running loop up at every wait)."""
+        return ClientProtocol(loop=self._loop_now())
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} in_use={self._in_use} idle={self._idle_count}"
