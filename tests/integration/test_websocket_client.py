@@ -227,12 +227,12 @@ async def test_not_a_websocket_url() -> None:
 
 async def test_client_pong_and_heartbeat() -> None:
     async def handler(ws: ServerConnection) -> None:
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(1.0)
         await ws.send("alive")
         await ws.wait_closed()
 
     async with peer(handler) as port:
-        async with await ws_connect(f"ws://127.0.0.1:{port}/", heartbeat=0.1,
+        async with await ws_connect(f"ws://127.0.0.1:{port}/", heartbeat=0.3,
                                     autoping=False) as ws:
             message = await ws.receive()
             while message.tp == MSG_PONG:  # our heartbeat's pongs, shown without autoping

@@ -258,7 +258,7 @@ async def test_receive_timeout_leaves_the_connection_open() -> None:
         await ws.close()
 
     async with serve(handler) as url, raw_client(url) as client:
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
         client.send(frame(TEXT, b"later"))
         assert (await client.next_messages(1))[0].tp == MSG_CLOSE
         client.send(close(1000))
@@ -325,6 +325,10 @@ async def test_slow_reader_pauses_the_socket() -> None:
     async def handler(ws: WebSocketConnection) -> None:
         await ready.wait()
         # Nobody read: parsing stopped after INBOX_HIGH, then the transport.
+        for _ in range(1000):  # a hang guard only
+            if not ws.transport.is_reading():
+                break
+            await asyncio.sleep(0.01)
         paused.append(not ws.transport.is_reading())
         for _ in range(count):
             seen.append(len(await ws.receive_bytes()))
@@ -333,7 +337,6 @@ async def test_slow_reader_pauses_the_socket() -> None:
     async with serve(handler) as url, raw_client(url) as client:
         for _ in range(count):
             client.send(frame(BINARY, big))
-        await asyncio.sleep(0.3)
         ready.set()
         await client.writer.drain()
         assert (await client.next_messages(1))[0].tp == MSG_CLOSE
@@ -512,7 +515,7 @@ async def test_heartbeat_stops_when_the_transport_closes_under_it() -> None:
 
     writer = RecordingWriter()
     reader = StreamParser()
-    ws = WebSocketConnection(reader, writer, heartbeat=0.05)
+    ws = WebSocketConnection(reader, writer, heartbeat=0.3)
     for _ in range(2):  # two pings, each answered in time
         count = len(writer.writes)
         while len(writer.writes) == count:
@@ -521,7 +524,7 @@ async def test_heartbeat_stops_when_the_transport_closes_under_it() -> None:
     assert run(writer.writes, client=True).items == [Message(MSG_PING, b"", "")] * 2
     writer.closed = True  # e.g. the server closed the socket after its handler
     count = len(writer.writes)
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.7)
     assert len(writer.writes) == count  # no more pings
     assert not ws._closed  # and no "missing pong" either: none was sent
     ws._close_transport()

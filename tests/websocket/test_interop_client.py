@@ -163,11 +163,11 @@ async def test_autoping_answers_the_servers_ping() -> None:
 
 async def test_heartbeat_against_a_real_server() -> None:
     async def handler(ws: ServerConnection) -> None:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.2)
         await ws.send("after heartbeats")
         await ws.wait_closed()
 
-    async with peer(handler) as port, connect(port, heartbeat=0.1) as ws:
+    async with peer(handler) as port, connect(port, heartbeat=0.4) as ws:
         assert await ws.receive_str() == "after heartbeats"
 
 

@@ -194,11 +194,11 @@ async def test_compressed_bomb_closes_with_1009() -> None:
 
 async def test_heartbeat_keeps_the_connection() -> None:
     async def handler(ws: WebSocketConnection) -> None:
-        await asyncio.sleep(0.5)  # several heartbeats; the client answers each
+        await asyncio.sleep(1.2)  # several heartbeats; the client answers each
         ws.send_str("still here")
         await ws.close()
 
-    async with serve(handler, heartbeat=0.1) as url, connect(url) as client:
+    async with serve(handler, heartbeat=0.4) as url, connect(url) as client:
         assert await client.recv() == "still here"
 
 
