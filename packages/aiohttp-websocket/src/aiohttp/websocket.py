@@ -15,7 +15,9 @@ The code lives in private modules, one job each:
 * ``_ws_deflate``: permessage-deflate (RFC 7692) negotiation and compression;
 * ``_ws_handshake``: the opening handshake, both sides, without I/O;
 * ``_ws_connection``: the connection object;
-* ``_ws_server``: ``accept_websocket``.
+* ``_ws_server``: ``accept_websocket``;
+* ``_ws_client``: the client's handshake over an open connection (what
+  ``ws_connect`` runs once a connector has connected).
 """
 
 from __future__ import annotations
