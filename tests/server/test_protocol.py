@@ -775,3 +775,69 @@ def test_head_and_first_chunk_leave_while_the_handler_waits(serve: Serve,
     sock.sendall(GET % 2)  # (the connection's event is set by now: no wait)
     assert recv_until(sock, b"0\r\n\r\n").endswith(b"5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n")
     sock.close()
+
+
+# -- the request loop's driver ------------------------------------------------------------
+
+
+class FakeTransport(asyncio.Transport):
+    """Just enough of a transport to drive a protocol by hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class Sleepy(Echo):
+    started = 0
+
+    async def handle_request(self, message: RawRequestMessage, payload: StreamReader) -> None:
+        self.started += 1
+        await asyncio.sleep(0.01)
+        await super().handle_request(message, payload)
+
+
+def running_task(protocol: ServerHttpProtocol) -> bool:
+    """Whether a task runs the connection's request loop (a function: mypy
+    would otherwise keep the attribute narrowed across awaits)."""
+    return protocol._task is not None
+
+
+async def test_requests_alternate_between_inline_and_task_and_cancel_cleanly() -> None:
+    protocol = Sleepy(keep_alive=30)
+    transport = FakeTransport()
+    protocol.connection_made(transport)
+    for i in range(3):
+        protocol.data_received(GET % i)
+        assert running_task(protocol)  # the handler waits: a task runs it
+        await asyncio.sleep(0.05)
+        assert not running_task(protocol)  # parked again, no task while idle
+        assert bytes(transport.written).endswith(f"GET /{i} 0\n".encode())
+    # A handler task cancelled before it ever ran still ends the request loop.
+    protocol.data_received(GET % 9)
+    assert running_task(protocol)
+    transport.closed = True
+    protocol.connection_lost(None)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not running_task(protocol) and protocol._coro is None
+    assert protocol.started == 4

@@ -8,15 +8,24 @@ request instead: ``aiohttp.protocol`` writes the whole head with one
 (``close=True``, HTTP/1.0 without keep-alive, a body that runs until close).
 Looking costs one attribute test per write, and only the head is examined.
 
-The head is also *held back* ("corked") until the body follows, so that a
-small response goes out in one ``send`` rather than two: a system call
-costs more than everything else the server does for a request. What is
-held is written by the next ``drain()``, by ``flush()``, which the server
-calls when the handler returns and whenever the handler waits for
-something (control goes back to the event loop), or, for a head written
-outside the server's request loop (``driven`` false: another task or
-callback), by a callback scheduled for the end of the current event-loop
-iteration. Nothing held ever waits for the loop to come back.
+The head is also *held back* ("corked") with the small writes that follow
+it, so that a small response goes out in one ``send`` rather than two: a
+system call costs more than everything else the server does for a
+request. What is held is written:
+
+* at once when it reaches ``CORK_LIMIT``, or before a large write;
+* by ``flush()``, which the server calls whenever its request loop gives
+  control back to the event loop (the handler waits for something) and
+  before it closes the connection;
+* otherwise at the end of the current event-loop iteration (``_Flusher``):
+  when the handler returns, and on ``drain()`` inside the request loop.
+  The responses to every request read in one iteration, from all
+  connections, then leave together after all were read: fewer, fuller
+  system calls on both sides. A head written outside the request loop
+  (``driven`` false: another task or callback) is scheduled the same way.
+
+Nothing held ever waits for the loop to come back from a wait. Code that
+writes to the transport directly calls ``flush()`` first.
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ class _Flusher:
     def _flush_all(self) -> None:
         writers, self._writers = self._writers, []
         for writer in writers:
+            writer._scheduled = False
             writer.flush()
 
 
@@ -89,6 +99,7 @@ class ServerWriter(StreamWriter):
     upgraded = False
     _corked: list[bytes | bytearray | memoryview] | None = None
     _corked_size = 0
+    _scheduled = False
 
     def __init__(self, transport: asyncio.WriteTransport,
                  loop: asyncio.AbstractEventLoop) -> None:
@@ -96,25 +107,30 @@ class ServerWriter(StreamWriter):
         self._flusher = _flusher(loop)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        corked = self._corked
-        if corked is not None:
-            if len(data) >= CORK_LIMIT:
-                # A large body: joining would copy it; two sends cost less.
+        if self.expect_head:
+            if not self._note_head(data):  # an interim response, or a huge head
                 self.flush()
                 self._transport.write(data)
                 return
+        elif self._corked is None:
+            self._transport.write(data)  # nothing held back: straight out
+            return
+        if len(data) >= CORK_LIMIT:
+            # A large body: joining would copy it; two sends cost less.
+            self.flush()
+            self._transport.write(data)
+            return
+        corked = self._corked
+        if corked is None:
+            self._corked = [data]
+            self._corked_size = len(data)
+            if not self.driven:
+                self.schedule_flush()
+        else:
             corked.append(data)
             self._corked_size += len(data)
             if self._corked_size >= CORK_LIMIT:
                 self.flush()
-            return
-        if self.expect_head and self._note_head(data):
-            self._corked = [data]
-            self._corked_size = len(data)
-            if not self.driven:
-                self._flusher.add(self)
-            return
-        self._transport.write(data)
 
     def writelines(self, data: Iterable[bytes | bytearray | memoryview]) -> None:
         if self.expect_head:
@@ -133,9 +149,24 @@ class ServerWriter(StreamWriter):
                 return
             self._transport.write(corked[0] if len(corked) == 1 else b"".join(corked))
 
+    def schedule_flush(self) -> None:
+        """Write what is held back at the end of this event-loop iteration.
+
+        The responses to requests that arrived together (from many
+        connections, or pipelined on one) then leave together, after all of
+        them were read: fewer, fuller system calls on both sides.
+        """
+        if not self._scheduled:
+            self._scheduled = True
+            self._flusher.add(self)
+
     def drain(self) -> Awaitable[None]:
         if self._corked is not None:
-            self.flush()
+            if self.driven:
+                # The request loop writes it before control leaves it.
+                self.schedule_flush()
+            else:
+                self.flush()
         return super().drain()
 
     def write_eof(self) -> None:

@@ -343,10 +343,16 @@ class ServerHttpProtocol(StreamProtocol):
         # Keep the transport open for the response; start() closes it.
         self.reader.feed_eof()
         if self._lingering and self.transport is not None:
-            self.transport.close()
+            self._close()
         elif self._heads.waiting:
             self._step()
         return True
+
+    def _close(self) -> None:
+        """Close the connection, after writing whatever is held back."""
+        if self.transport is not None:
+            self.writer.flush()
+            self.transport.close()
 
     # -- the request loop's driver -------------------------------------------------
 
@@ -373,13 +379,24 @@ class ServerHttpProtocol(StreamProtocol):
             self._coro = None
             self.log_exception("The request loop failed")
             if self.transport is not None:
-                self.transport.close()
+                self._close()
             return
         finally:
             writer.driven = False
         if value is not _PARK:
+            writer.flush()  # the handler waits: what it wrote goes out now
             loop = cast(asyncio.AbstractEventLoop, self._loop)
-            self._task = loop.create_task(self._run_in_task(coro, value))
+            task = self._task = loop.create_task(self._run_in_task(coro, value))
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        # Only matters when the task was cancelled before it ever ran, so
+        # that _run_in_task's own clean-up did not: end the request loop.
+        if self._task is task:
+            self._task = None
+            coro, self._coro = self._coro, None
+            if coro is not None:
+                coro.close()
 
     async def _run_in_task(self, coro: Coroutine[Any, Any, None], value: Any) -> None:
         parked = False
@@ -418,10 +435,10 @@ class ServerHttpProtocol(StreamProtocol):
             self._timer_when = self._deadline
             self._timer = loop.call_at(self._deadline, self._on_timer)
         elif self._lingering:
-            self.transport.close()
+            self._close()
         elif state == _IDLE:
             self.log_debug("Closing an idle keep-alive connection")
-            self.transport.close()
+            self._close()
         else:
             self.cancel_slow_request()
 
@@ -429,7 +446,7 @@ class ServerHttpProtocol(StreamProtocol):
         """The head of a request took longer than ``timeout``: drop the connection."""
         self.log_debug("Slow request: no complete head within %s s", self._timeout)
         if self.transport is not None:
-            self.transport.close()
+            self._close()
 
     # -- the request loop ------------------------------------------------------------
 
@@ -449,7 +466,7 @@ class ServerHttpProtocol(StreamProtocol):
         self._closing = True
         self._keep_alive = False
         if self.transport is not None and self._state == _IDLE:
-            self.transport.close()
+            self._close()
 
     async def start(self) -> None:
         """Serve requests until the connection closes (see the module docstring)."""
@@ -497,7 +514,7 @@ class ServerHttpProtocol(StreamProtocol):
                 if result is not None and hasattr(result, "__await__"):
                     await result
                 if writer._corked is not None:
-                    writer.flush()
+                    writer.schedule_flush()
                 if self.transport is None or writer.upgraded:
                     break
                 if payload is not self._empty and (not payload.is_eof()
@@ -620,7 +637,7 @@ class ServerHttpProtocol(StreamProtocol):
         if not writer.expect_head:
             self.log_debug("Error after the response began: closing the connection")
             writer.flush()
-            self.transport.close()
+            self._close()
             return None
         now = cast(asyncio.AbstractEventLoop, self._loop).time()
         try:

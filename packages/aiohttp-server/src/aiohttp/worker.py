@@ -214,10 +214,18 @@ class AsyncGunicornWorker(base.Worker):  # type: ignore[misc]
         loop = asyncio.get_running_loop()
         for server in self.servers:
             server.close()
-        for protocol in list(self.connections.values()):
-            protocol.closing()
         deadline = loop.time() + (0 if self._quick else self.cfg.graceful_timeout)
-        while self.connections and loop.time() < deadline:
+        while loop.time() < deadline:
+            for protocol in list(self.connections.values()):
+                if not protocol._closing:
+                    protocol.closing()
+            if not self.connections:
+                # A connection accepted just before the listener closed may
+                # not have its protocol yet: look once more before leaving.
+                await asyncio.sleep(0.05)
+                if not self.connections:
+                    break
+                continue
             self.notify()
             await asyncio.sleep(0.05)
         for protocol in list(self.connections.values()):

@@ -319,7 +319,8 @@ class WSGIServerHttpProtocol(ServerHttpProtocol):
                 or count == 0 or transport is None):
             await response.write_eof()
             return
-        await writer.drain()  # the head goes out first
+        writer.flush()  # the head goes out first: the file bypasses the writer
+        await writer.drain()
         loop = asyncio.get_running_loop()
         sent = await loop.sendfile(transport, fobj, offset, count, fallback=True)
         response.output_length += sent
