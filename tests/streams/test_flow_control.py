@@ -210,6 +210,20 @@ async def test_drain_waits_while_the_peer_does_not_read() -> None:
         await asyncio.wait_for(drained, 10)
 
 
+async def test_drain_waits_after_writelines_too() -> None:
+    """CPython 3.12/3.13 selector transports skip flow control in writelines()."""
+    async with silent_peer() as (proto, start_reading, _):
+        writer = proto.writer
+        assert isinstance(writer, StreamWriter)
+        writer.transport.set_write_buffer_limits(high=LIMIT)
+        writer.writelines([b"x" * (16 * 1024 * 1024), b"y" * (16 * 1024 * 1024)])
+        drained = asyncio.ensure_future(writer.drain())
+        await asyncio.sleep(0.05)
+        assert not drained.done()
+        start_reading.set()
+        await asyncio.wait_for(drained, 10)
+
+
 async def test_drain_fails_once_the_connection_is_lost() -> None:
     async with silent_peer() as (proto, _, peer_writer):
         writer = proto.writer

@@ -535,6 +535,13 @@ class StreamWriter:
 
     def writelines(self, data: Iterable[bytes | bytearray | memoryview]) -> None:
         self._transport.writelines(data)
+        # The selector transports of CPython 3.12 and 3.13 buffer what
+        # writelines() cannot send without checking the high-water mark, as
+        # write() does: the protocol is never paused, and drain() would not
+        # wait. Ask the transport to check (a no-op where it already did).
+        check = getattr(self._transport, "_maybe_pause_protocol", None)
+        if check is not None:
+            check()
 
     def write_eof(self) -> None:
         self._transport.write_eof()
