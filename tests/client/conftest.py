@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import trustme
-
 from client_peers import TinyProxy
 from nginx_server import NginxServer
 

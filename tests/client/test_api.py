@@ -6,7 +6,6 @@ import inspect
 import socket
 
 import pytest
-
 from aiohttp import client, connector
 from aiohttp.client import ClientRequest
 from aiohttp.protocol import HttpVersion

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
-
 from aiohttp.client import request
 from aiohttp.connector import TCPConnector
 from aiohttp.errors import ClientConnectionError
@@ -82,10 +81,9 @@ async def test_sync_generator_with_futures_and_return_value() -> None:
         yield b"first "
         yield asyncio.sleep(0)  # 0.9 generators yielded futures to wait for
         yield b"second "
-        return b"last"  # noqa: B901 - 0.9 wrote a generator's return value last
-    async with RawServer(echo) as server:
-        async with request("POST", server.url("/"), data=gen()) as resp:
-            assert await resp.read() == b"first second last"
+        return b"last"
+    async with RawServer(echo) as server, request("POST", server.url("/"), data=gen()) as resp:
+        assert await resp.read() == b"first second last"
 
 
 async def test_generator_yielding_text_fails_clearly() -> None:
@@ -102,18 +100,16 @@ async def test_stream_reader_body() -> None:
     stream.feed_data(b"from a ")
     stream.feed_data(b"stream")
     stream.feed_eof()
-    async with RawServer(echo) as server:
-        async with request("POST", server.url("/"), data=stream) as resp:
-            assert await resp.read() == b"from a stream"
+    async with RawServer(echo) as server, request("POST", server.url("/"), data=stream) as resp:
+        assert await resp.read() == b"from a stream"
 
 
 async def test_asyncio_stream_reader_body() -> None:
     stream = asyncio.StreamReader()
     stream.feed_data(b"asyncio")
     stream.feed_eof()
-    async with RawServer(echo) as server:
-        async with request("POST", server.url("/"), data=stream) as resp:
-            assert await resp.read() == b"asyncio"
+    async with RawServer(echo) as server, request("POST", server.url("/"), data=stream) as resp:
+        assert await resp.read() == b"asyncio"
 
 
 async def test_data_queue_body() -> None:
@@ -121,9 +117,8 @@ async def test_data_queue_body() -> None:
     queue.feed_data(b"queued ")
     queue.feed_data(b"items")
     queue.feed_eof()
-    async with RawServer(echo) as server:
-        async with request("POST", server.url("/"), data=queue) as resp:
-            assert await resp.read() == b"queued items"
+    async with RawServer(echo) as server, request("POST", server.url("/"), data=queue) as resp:
+        assert await resp.read() == b"queued items"
 
 
 async def test_file_object_body_has_a_length(tmp_path: Path) -> None:
@@ -209,13 +204,12 @@ async def test_expect_100_refused_body_never_sent() -> None:
         except TimeoutError:
             pass
 
-    async with RawServer(handler=handler) as server:
-        async with TCPConnector() as connector:
-            async with request("PUT", server.url("/"), data=b"secret body", expect100=True,
-                               connector=connector) as resp:
-                assert resp.status == 417
-                assert await resp.read() == b"no"
-            assert connector._idle_count == 0  # not reusable: the body was promised
+    async with RawServer(handler=handler) as server, TCPConnector() as connector:
+        async with request("PUT", server.url("/"), data=b"secret body", expect100=True,
+                           connector=connector) as resp:
+            assert resp.status == 417
+            assert await resp.read() == b"no"
+        assert connector._idle_count == 0  # not reusable: the body was promised
     assert b"secret body" not in received
 
 

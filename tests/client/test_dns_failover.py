@@ -9,7 +9,6 @@ import asyncio
 import socket
 
 import pytest
-
 from aiohttp.client import HttpClient, request
 from aiohttp.connector import TCPConnector
 from aiohttp.errors import ConnectionError, OsConnectionError
@@ -67,9 +66,8 @@ async def test_dns_entries_expire() -> None:
 
 async def test_ipv6_literal() -> None:
     async with RawServer(lambda r: response(200, r.headers["Host"].encode()), host="::1") \
-            as server:
-        async with request("GET", f"http://[::1]:{server.port}/") as resp:
-            assert await resp.read() == f"[::1]:{server.port}".encode()
+            as server, request("GET", f"http://[::1]:{server.port}/") as resp:
+        assert await resp.read() == f"[::1]:{server.port}".encode()
 
 
 async def test_default_family_reaches_an_ipv6_only_server() -> None:
@@ -78,9 +76,8 @@ async def test_default_family_reaches_an_ipv6_only_server() -> None:
         url = f"http://[::1]:{v6.port}/"
         for connector in (TCPConnector(), TCPConnector(resolve=True)):
             assert connector.family == socket.AF_UNSPEC
-            async with connector:
-                async with request("GET", url, connector=connector) as resp:
-                    assert await resp.read() == b"six"
+            async with connector, request("GET", url, connector=connector) as resp:
+                assert await resp.read() == b"six"
         async with TCPConnector(family=socket.AF_INET6, resolve=True) as connector:
             async with request("GET", url, connector=connector) as resp:
                 assert await resp.read() == b"six"

@@ -6,7 +6,6 @@ import asyncio
 import socket
 
 import pytest
-
 from aiohttp.client import request
 from aiohttp.connector import BaseConnector, TCPConnector
 from aiohttp.errors import ClientConnectionError, IncompleteRead, OsConnectionError

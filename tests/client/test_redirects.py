@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-
 from aiohttp.client import TooManyRedirects, request
 from aiohttp.errors import HttpErrorException
 from aiohttp.helpers import BasicAuth
@@ -135,10 +134,9 @@ async def test_redirect_cookies_follow_the_jar_rules() -> None:
                                        ("Set-Cookie", "sid=abc; Path=/"),
                                        ("Set-Cookie", "admin=1; Path=/admin")), reason="Found")
         return response(200, b"home")
-    async with RawServer(respond) as server:
-        async with request("GET", server.url("/login")) as resp:
-            assert await resp.read() == b"home"
-            assert resp.history[0].cookies["sid"].value == "abc"
+    async with RawServer(respond) as server, request("GET", server.url("/login")) as resp:
+        assert await resp.read() == b"home"
+        assert resp.history[0].cookies["sid"].value == "abc"
     assert server.requests[1].headers["Cookie"] == "sid=abc"
 
 

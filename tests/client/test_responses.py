@@ -8,7 +8,6 @@ import zlib
 
 import brotli  # type: ignore[import-untyped]
 import pytest
-
 from aiohttp.client import ClientResponse, request
 from aiohttp.connector import TCPConnector
 from aiohttp.errors import (
@@ -36,9 +35,8 @@ async def test_content_codings(coding: str, encode: object) -> None:
     def respond(req: Recorded) -> bytes:
         assert "br" in req.headers["Accept-Encoding"]
         return response(200, body, (("Content-Encoding", coding),))
-    async with RawServer(respond) as server:
-        async with request("GET", server.url("/")) as resp:
-            assert await resp.read() == TEXT
+    async with RawServer(respond) as server, request("GET", server.url("/")) as resp:
+        assert await resp.read() == TEXT
 
 
 async def test_chunked_gzip() -> None:
@@ -137,10 +135,9 @@ async def test_interim_responses_are_skipped() -> None:
                      + response(200, b"final"))
         await writer.drain()
 
-    async with RawServer(handler=handler) as server:
-        async with request("GET", server.url("/")) as resp:
-            assert resp.status == 200
-            assert await resp.read() == b"final"
+    async with RawServer(handler=handler) as server, request("GET", server.url("/")) as resp:
+        assert resp.status == 200
+        assert await resp.read() == b"final"
 
 
 async def test_garbage_status_line() -> None:
@@ -167,12 +164,11 @@ async def test_cookies_text_charset_and_repr() -> None:
         return response(200, "caf\u00e9".encode("latin-1"), (
             ("Content-Type", "text/plain; charset=latin-1"),
             ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2")))
-    async with RawServer(respond) as server:
-        async with request("GET", server.url("/r")) as resp:
-            assert await resp.text() == "caf\u00e9"
-            assert resp.cookies["a"].value == "1" and resp.cookies["b"].value == "2"
-            assert repr(resp) == f"<ClientResponse({server.url('/r')}) [200 OK]>"
-            assert resp.version == (1, 1)
+    async with RawServer(respond) as server, request("GET", server.url("/r")) as resp:
+        assert await resp.text() == "caf\u00e9"
+        assert resp.cookies["a"].value == "1" and resp.cookies["b"].value == "2"
+        assert repr(resp) == f"<ClientResponse({server.url('/r')}) [200 OK]>"
+        assert resp.version == (1, 1)
 
 
 async def test_json_of_empty_body_and_wrong_type() -> None:

@@ -7,7 +7,6 @@ import ssl
 from pathlib import Path
 
 import pytest
-
 from aiohttp.client import ClientRequest, request
 from aiohttp.connector import (
     ProxyConnector,

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from multidict import CIMultiDict
-
 from nginx_server import free_port
 
 
@@ -85,7 +84,7 @@ def response(status: int = 200, body: bytes = b"", headers: tuple[tuple[str, str
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-Responder = Callable[[Recorded], "bytes | None | Awaitable[bytes | None]"]
+Responder = Callable[[Recorded], "bytes | Awaitable[bytes | None] | None"]
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 

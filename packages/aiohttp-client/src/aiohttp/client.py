@@ -30,7 +30,7 @@ import urllib.parse
 import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
@@ -148,7 +148,8 @@ class ClientRequest:
     POST_METHODS = frozenset({"PATCH", "POST", "PUT", "TRACE", "DELETE"})
     ALL_METHODS = GET_METHODS | POST_METHODS
 
-    DEFAULT_HEADERS = {"Accept": "*/*", "Accept-Encoding": _ACCEPT_ENCODING}
+    DEFAULT_HEADERS: ClassVar[dict[str, str]] = {"Accept": "*/*",
+                                                 "Accept-Encoding": _ACCEPT_ENCODING}
 
     body: Body
     response: ClientResponse | None = None
@@ -216,9 +217,7 @@ class ClientRequest:
                 # A raw query (section 15 row 21: 0.9 documented bytes but failed).
                 extra = params.decode("ascii") if isinstance(params, bytes) else params
             else:
-                if isinstance(params, (MultiDict, MultiDictProxy)):
-                    items = list(params.items())
-                elif isinstance(params, Mapping):
+                if isinstance(params, (MultiDict, MultiDictProxy, Mapping)):
                     items = list(params.items())
                 else:
                     items = list(params)
@@ -314,11 +313,12 @@ class ClientRequest:
             encoding = "deflate" if compress is True else str(compress)
             headers["Content-Encoding"] = encoding
         chunked = self.chunked
-        if encoding is not None and (compress or "Content-Encoding" in headers) and \
-                (body.length or body.source is not None):
-            if compress or self.compress is None and encoding.lower() in ("gzip", "deflate", "br"):
-                message.add_compression_filter(encoding)
-                chunked = chunked or True
+        # A Content-Encoding the caller set is applied to the body, as in 0.9,
+        # unless compress=False says the body is encoded already.
+        if encoding is not None and (body.length or body.source is not None) and (
+                compress or (compress is None and encoding.lower() in ("gzip", "deflate", "br"))):
+            message.add_compression_filter(encoding)
+            chunked = chunked or True
         if "Transfer-Encoding" in headers and "chunked" in headers["Transfer-Encoding"].lower():
             chunked = chunked or True
         if chunked:
@@ -736,7 +736,7 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
             resp.close(force=True)
             raise ValueError("Can redirect only to http or https")
         status = resp.status
-        if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
             method, data = "GET", None
             headers.popall("Content-Type", None)
             headers.popall("Content-Length", None)

@@ -39,13 +39,12 @@ from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import unquote, urlsplit
 
+from ._cookie_jar import CookieJar
 from .errors import ClientConnectionError, HttpProxyError, ProxyConnectionError
 from .helpers import BasicAuth
 from .parsers import StreamParser, StreamProtocol
 from .protocol import HttpResponseParser, HttpVersion11, Request
 from .streams import StreamWriter
-
-from ._cookie_jar import CookieJar
 
 if TYPE_CHECKING:
     from multidict import CIMultiDict
