@@ -207,3 +207,43 @@ async def test_request_without_connector_verifies(server_tls: ssl.SSLContext) ->
             with pytest.raises(OsConnectionError) as info:
                 await request("GET", server.url("/"))
             assert isinstance(info.value.__cause__, ssl.SSLCertVerificationError)
+
+
+async def test_connection_contract_for_upgrades() -> None:
+    """What the WebSocket client builds on: connect(), the Connection's parts, detach()."""
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        req = await read_request(reader)
+        assert req is not None
+        writer.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\n"
+                     b"Connection: upgrade\r\n\r\nafter the upgrade")
+        await writer.drain()
+        await reader.read()
+
+    async with RawServer(handler=handler) as server, TCPConnector(limit=1) as connector:
+        req = ClientRequest("GET", server.url("/up").replace("http://", "ws://"),
+                            headers={"Upgrade": "test", "Connection": "upgrade"})
+        conn = await connector.connect(req)
+        assert conn.transport is conn.protocol.transport
+        assert conn.reader is conn.protocol.reader
+        assert conn.writer is conn.protocol.writer
+        assert conn.loop is asyncio.get_running_loop()
+        resp = req.send(conn.writer, conn.reader)
+        await resp.start(conn)
+        assert resp.status == 101
+        assert resp.connection is conn and resp.content is None
+        resp.connection = None  # taken over
+        conn.detach()
+        assert connector._in_use == 0  # out of the limits...
+        assert not conn.transport.is_closing()  # ...and still open
+        assert conn.reader.buffer == b"after the upgrade"
+        await connector.close()
+        assert not conn.transport.is_closing()  # the connector no longer owns it
+        conn.transport.close()
+
+
+async def test_http_1_0_request() -> None:
+    async with RawServer(lambda r: response(200, r.version.encode())) as server:
+        async with request("POST", server.url("/"), data=b"x", version="1.0") as resp:
+            assert await resp.read() == b"HTTP/1.0"
+        with pytest.raises(ValueError, match="HTTP/1.0"):
+            await request("POST", server.url("/"), data=b"x", version="1.0", chunked=True)
