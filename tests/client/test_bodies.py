@@ -272,3 +272,18 @@ async def test_backpressure_on_upload() -> None:
             resp.close()
         except Exception:
             pass  # the server closed mid-upload; only the bound mattered
+
+
+async def test_content_encoding_header_compresses_unless_compress_false() -> None:
+    raw = b"plain " * 100
+    encoded = zlib.compress(raw)
+    async with RawServer(echo) as server:
+        async with request("POST", server.url("/"), data=encoded, compress=False,
+                           headers={"Content-Encoding": "deflate"}) as resp:
+            assert await resp.read() == encoded
+        async with request("POST", server.url("/"), data=raw,
+                           headers={"Content-Encoding": "deflate"}) as resp:
+            assert zlib.decompress(await resp.read()) == raw  # 0.9: the header asks for it
+    first, second = server.requests
+    assert first.headers["Content-Length"] == str(len(encoded))
+    assert second.headers["Transfer-Encoding"] == "chunked"
