@@ -177,7 +177,7 @@ def test_sighup_reloads_workers_without_losing_requests(gunicorn: Start) -> None
     for thread in threads:
         thread.join(GUARD)
     slow_thread.join(GUARD)
-    assert not failures, failures
+    assert not failures, (failures, server.log.read_text()[-3000:])
     assert new, "no new worker answered after SIGHUP"
     assert all(status == 200 for status, _ in results) and len(results) > 20
     # The request in flight during the reload finished on its old worker.

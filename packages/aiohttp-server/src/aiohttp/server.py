@@ -29,11 +29,17 @@ keeps the 0.9 API and fixes what section 15 of the behaviour reference lists
 * **Expect: 100-continue** is answered when the handler first waits for
   the body; a handler that answers without reading it sends no 100.
 
-One task per connection runs ``start()``; the connection's ``StreamParser``
-(``self.reader``) and its buffer serve every request. A handler may take
-the connection over after writing a ``101`` response (the WebSocket
-upgrade): ``self.reader.set_parser(...)`` switches the parser, and the
-server closes the connection once that handler returns.
+``start()`` is the request loop of a connection. It is not a task of its
+own: ``data_received`` resumes it as soon as a head is complete, so a
+request whose handler does not wait is served right there, and its
+response is written with the others at the end of the loop iteration
+(``_server_writer``). Only when a handler waits for something does a task
+take the loop over, until it waits for the next head again. The
+connection's ``StreamParser`` (``self.reader``) and its buffer serve every
+request. A handler may take the connection over after writing a ``101``
+response (the WebSocket upgrade): ``self.reader.set_parser(...)`` switches
+the parser, and the server closes the connection once that handler
+returns.
 """
 
 from __future__ import annotations
