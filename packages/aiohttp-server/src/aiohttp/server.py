@@ -342,7 +342,7 @@ class ServerHttpProtocol(StreamProtocol):
             return  # closing: what the client still sends is dropped
         self.reader.feed_data(data)
         heads = self._heads
-        if heads.waiting and heads.ready():
+        if heads.waiting and (heads._message is not None or heads._exception is not None):
             self._step()
 
     def eof_received(self) -> bool:
@@ -487,6 +487,7 @@ class ServerHttpProtocol(StreamProtocol):
         payload: StreamReader | None = None
         allowed = self._allowed_methods
         keep_alive_period = self._keep_alive_period
+        empty = self._empty
         linger = False
         try:
             # The first bytes of a connection are checked as soon as they
@@ -515,7 +516,11 @@ class ServerHttpProtocol(StreamProtocol):
                 if allowed and message.method not in allowed:
                     raise errors.HttpErrorException(
                         405, headers=(("Allow", ", ".join(sorted(allowed))),))
-                payload = self._make_payload(message)
+                headers = message.headers
+                if "Content-Length" in headers or "Transfer-Encoding" in headers:
+                    payload = self._make_payload(message)
+                else:
+                    payload = empty  # RFC 9112 section 6.3: no framing, no body
                 result = self.handle_request(message, payload)
                 if result is not None and hasattr(result, "__await__"):
                     await result
@@ -523,7 +528,7 @@ class ServerHttpProtocol(StreamProtocol):
                     writer.schedule_flush()
                 if self.transport is None or writer.upgraded:
                     break
-                if payload is not self._empty and (not payload.is_eof()
+                if payload is not empty and (not payload.is_eof()
                                                    or payload.exception() is not None):
                     # The body was not read to its end: what follows it in
                     # the buffer cannot be found. Drain and close.
@@ -538,7 +543,11 @@ class ServerHttpProtocol(StreamProtocol):
                     self._set_deadline(loop.time() + self._timeout)
                 else:
                     self._state = _IDLE
-                    self._set_deadline(loop.time() + keep_alive_period)
+                    when = loop.time() + keep_alive_period
+                    if self._timer is not None and when >= self._timer_when:
+                        self._deadline = when  # the usual case: the timer is due sooner
+                    else:
+                        self._set_deadline(when)
         except asyncio.CancelledError:
             raise
         except (ConnectionError, errors.ConnectionError):
