@@ -150,15 +150,19 @@ def _xor_table(key: int) -> bytes:
     return table
 
 
+_from_bytes = int.from_bytes
+#: ``_REPEAT[k]`` times a 32-bit key is the key repeated k times (as an int).
+_REPEAT = [sum(1 << (32 * i) for i in range(k)) for k in range(_INT_MASK_MAX // 4 + 2)]
+
+
 def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
     """XOR ``data`` with the 4-byte ``mask`` repeated (masking and unmasking)."""
     n = len(data)
     if n <= _INT_MASK_MAX:
-        if not n:
-            return b""
-        key = (mask * ((n >> 2) + 1))[:n]
-        return (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(
-            n, "little")
+        # One XOR of two integers; the key repeated by one multiplication.
+        words = (n + 3) >> 2
+        return (_from_bytes(data, "little") ^ (_from_bytes(mask, "little") * _REPEAT[words])
+                ).to_bytes(words << 2, "little")[:n]
     out = bytearray(data)
     out[0::4] = out[0::4].translate(_xor_table(mask[0]))
     out[1::4] = out[1::4].translate(_xor_table(mask[1]))
