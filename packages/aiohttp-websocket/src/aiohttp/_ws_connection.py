@@ -209,6 +209,8 @@ class WebSocketConnection:
         self._on_close = on_close
         self._cork = _Cork(writer, self._loop)
         self._ws_writer = WebSocketWriter(self._cork, use_mask=client, compress=compress)
+        # The writer's frame builder, for the uncompressed messages of send_*().
+        self._send_frame = self._ws_writer._send_frame
 
         self._closing_self = False  # we sent a Close frame
         self._close_message: Message | None = None  # the peer's Close, or what ended it
@@ -276,16 +278,25 @@ class WebSocketConnection:
         """Send a text message; the result may be awaited to wait for the buffer to drain."""
         if not isinstance(data, str):
             raise TypeError(f"send_str() takes a str, not {type(data).__name__}")
-        self._check_open()
-        return self._ws_writer.send(data, compress=compress)
+        if self._closing_self or self._closed:
+            self._check_open()
+        if compress and self.compress is not None:
+            return self._ws_writer.send(data, compress=True)
+        # An uncompressed message: straight to the frame (FIN, text).
+        return self._send_frame(0x81, data.encode("utf-8"))
 
     def send_bytes(self, data: bytes | bytearray | memoryview, *,
                    compress: bool = True) -> Awaitable[None]:
         """Send a binary message."""
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"send_bytes() takes bytes, not {type(data).__name__}")
-        self._check_open()
-        return self._ws_writer.send(data, binary=True, compress=compress)
+        if type(data) is not bytes:
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise TypeError(f"send_bytes() takes bytes, not {type(data).__name__}")
+            data = bytes(data)
+        if self._closing_self or self._closed:
+            self._check_open()
+        if compress and self.compress is not None:
+            return self._ws_writer.send(data, binary=True, compress=True)
+        return self._send_frame(0x82, data)
 
     def send_fragments(self, fragments: Iterable[str] | Iterable[bytes]) -> Awaitable[None]:
         """Send one message as several frames (RFC 6455 section 5.4), uncompressed.
