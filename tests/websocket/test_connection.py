@@ -563,3 +563,23 @@ async def test_pings_from_a_peer_that_does_not_read_are_bounded() -> None:
         writer.close()
         await writer.wait_closed()
     assert sizes[0] <= PONG_BACKLOG + len(ping) * 1000
+
+
+async def test_send_types() -> None:
+    from aiohttp.parsers import StreamParser
+
+    writer = RecordingWriter()
+    ws = WebSocketConnection(StreamParser(), writer)
+    ws.send_bytes(bytearray(b"ba"))
+    ws.send_bytes(memoryview(b"mv"))
+    ws.send_str("str")
+    with pytest.raises(TypeError):
+        ws.send_bytes("text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ws.send_str(b"bytes")  # type: ignore[arg-type]
+    ws._cork.flush()
+    assert run(writer.writes, client=True).items == [
+        Message(MSG_BINARY, b"ba", ""), Message(MSG_BINARY, b"mv", ""), Message(MSG_TEXT, "str", "")]
+    ws._close_transport()
+    with pytest.raises(ConnectionResetError):
+        ws.send_bytes(b"late")
