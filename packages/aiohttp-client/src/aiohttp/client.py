@@ -409,6 +409,7 @@ class ClientResponse:
     _continue: asyncio.Future[None] | None = None
     _complete = False
     _closed = False
+    _reading_all = False  # read() waits for the end of the body
 
     def __init__(self, method: str, url: str, host: str = "", *,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -479,15 +480,28 @@ class ClientResponse:
     def _body_complete(self) -> None:
         """The whole body has been parsed: the connection may serve another request.
 
-        It is given back one loop turn later: a reader of ``content`` woken by
-        the end of the body first finishes its wait (which pauses the
-        connection's stream); paused after another request had taken the
-        connection, that request would wait forever. (This also keeps the
-        pool from being touched from inside the body parser.)
+        A reader of ``content`` woken by the end of the body still has to
+        finish its wait, which pauses the connection's stream; paused after
+        another request had taken the connection, that request would wait
+        forever. So:
+
+        * ``read()`` waiting for the end gives the connection back itself,
+          once its wait is over;
+        * another reader waiting: the connection goes back one loop turn
+          later, after that reader ran;
+        * no reader waiting (the body was already buffered when the head was
+          read, the usual case for small bodies): it goes back now, saving a
+          loop callback per request. The pool accepts a connection given back
+          from inside the body parser's last step.
         """
         self._complete = True
         connection = self.connection
-        if connection is not None:
+        if connection is None or self._reading_all:
+            return
+        content = self.content
+        if content is not None and content._waiter is None and content._eof_waiter is None:
+            self._give_back_complete()
+        else:
             connection.loop.call_soon(self._give_back_complete)
 
     def _give_back_complete(self) -> None:
@@ -539,10 +553,12 @@ class ClientResponse:
         connection = self.connection
         if connection is not None and not content.is_eof():
             reader = connection.reader
+            self._reading_all = True
             reader.resume_stream()
             try:
                 await content.wait_eof()
             finally:
+                self._reading_all = False
                 # Once the body is complete the connection may already serve
                 # another request, whose reader must keep its stream flowing.
                 if self.connection is connection:
