@@ -145,8 +145,7 @@ class AsyncGunicornWorker(base.Worker):  # type: ignore[misc]
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")
             self.alive = False
-            for server in self.servers:
-                server.close()  # at once: the next connections go to another worker
+            self._stop_accepting()  # at once: the next connections go to another worker
             self._wake()
 
     # -- serving -------------------------------------------------------------------
@@ -209,11 +208,25 @@ class AsyncGunicornWorker(base.Worker):  # type: ignore[misc]
         finally:
             await self.close()
 
+    def _stop_accepting(self) -> None:
+        """Accept no more connections, without closing the listeners yet.
+
+        A connection accepted just before must still get its transport, and
+        asyncio refuses to attach one to a closed ``Server`` (it closes the
+        socket: the client sees a reset). So the listening sockets are only
+        taken off the loop here; ``close()`` closes them once the
+        connections accepted by then are set up.
+        """
+        assert self.loop is not None
+        for server in self.servers:
+            for sock in server.sockets:
+                self.loop.remove_reader(sock.fileno())
+
     async def close(self) -> None:
         """Stop listening, let requests in flight finish, then close what is left."""
         loop = asyncio.get_running_loop()
-        for server in self.servers:
-            server.close()
+        self._stop_accepting()
+        await asyncio.sleep(0.05)  # connections accepted just before get their protocol
         deadline = loop.time() + (0 if self._quick else self.cfg.graceful_timeout)
         while loop.time() < deadline:
             for protocol in list(self.connections.values()):
@@ -233,6 +246,8 @@ class AsyncGunicornWorker(base.Worker):  # type: ignore[misc]
                 protocol.transport.abort()
         for _ in range(3):  # let connection_lost run and the cancelled tasks end
             await asyncio.sleep(0)
+        for server in self.servers:
+            server.close()
         for server in self.servers:
             await server.wait_closed()
         await self.close_apps()
