@@ -77,9 +77,17 @@ async def test_limit_closes_idle_connections_of_other_hosts() -> None:
         assert one.connections == 2
 
 
-def _gated(gate: asyncio.Event) -> RawServer:
-    """Sends each response's head at once and its body once ``gate`` is set."""
+def _gated(gate: asyncio.Event, *more: asyncio.Event) -> RawServer:
+    """Sends each response's head at once and its body once a gate is set:
+    ``gate`` for the first connection, the gates in ``more`` for the next
+    ones in turn (the last one for any further connection)."""
+    gates = [gate, *more]
+    accepted = 0
+
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        gate = gates[min(accepted, len(gates) - 1)]
+        accepted += 1
         while await read_request(reader) is not None:
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
             await writer.drain()
@@ -90,20 +98,23 @@ def _gated(gate: asyncio.Event) -> RawServer:
 
 
 async def test_lifo_reuse() -> None:
-    gate = asyncio.Event()
-    async with _gated(gate) as server, TCPConnector() as connector:
+    # A connection goes back to the pool once its body has arrived: each
+    # connection's bodies have their own gate, so that order is known.
+    first_gate, second_gate = asyncio.Event(), asyncio.Event()
+    async with _gated(first_gate, second_gate) as server, TCPConnector() as connector:
         first = await request("GET", server.url("/"), connector=connector)
         second = await request("GET", server.url("/"), connector=connector)
         assert first.connection is not None and second.connection is not None
         first_transport = first.connection.transport
         second_transport = second.connection.transport
-        gate.set()
+        first_gate.set()
         await first.read()
+        second_gate.set()
         await second.read()  # released last
-        gate.clear()
+        second_gate.clear()
         third = await request("GET", server.url("/"), connector=connector)
         assert third.connection is not None
-        gate.set()
+        second_gate.set()
         assert third.connection.transport is second_transport
         assert third.connection.transport is not first_transport
         await third.read()

@@ -194,3 +194,43 @@ async def test_unclosed_response_warns() -> None:
             resp.__del__()
         assert connector._in_use == 0
         assert resp.connection is None
+
+
+async def test_unread_large_body_pauses_the_transport() -> None:
+    """A body of known length goes straight to ``content``; while nobody reads
+    it, at most a few hundred KiB are taken in and the socket is not read."""
+    body = bytes(range(256)) * 16384  # 4 MiB
+    async with RawServer(lambda r: response(200, body)) as server, \
+            request("GET", server.url("/")) as resp:
+        assert resp.content is not None and resp.connection is not None
+        transport = resp.connection.transport
+        for _ in range(100):  # until the client stops reading (hang guard: 5 s)
+            if not transport.is_reading():
+                break
+            await asyncio.sleep(0.05)
+        assert not transport.is_reading()
+        assert resp.content.total_bytes <= 2**19
+        assert await resp.read() == body
+
+
+async def test_known_length_body_read_in_pieces_across_chunks() -> None:
+    """Lines and exact reads of a body that arrives in several small writes."""
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\nfirst")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b" line\nsecond")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(b"\n")
+        await writer.drain()
+        await asyncio.sleep(30)  # keeps the connection open: the length ends the body
+
+    async with RawServer(handler=handler) as server, \
+            request("GET", server.url("/")) as resp:
+        assert resp.content is not None
+        assert await resp.content.readline() == b"first line\n"
+        assert await resp.content.readexactly(3) == b"sec"
+        assert await resp.content.read() == b"ond\n"
+        assert resp.connection is None  # complete: given back (and closed, no pool)

@@ -44,11 +44,12 @@ from .errors import (
     ClientConnectionError,
     ConnectionError,
     HttpErrorException,
+    IncompleteRead,
     OsConnectionError,
 )
 from .helpers import BasicAuth, parse_mimetype
 from .log import client_log
-from .parsers import StreamParser
+from .parsers import DEFAULT_LIMIT, StreamParser
 from .protocol import (
     HttpPayloadParser,
     HttpResponseParser,
@@ -57,7 +58,7 @@ from .protocol import (
     RawResponseMessage,
     Request,
 )
-from .streams import EOF_MARKER, FlowControlStreamReader
+from .streams import EOF_MARKER, FlowControlDataQueue, FlowControlStreamReader, StreamControl
 
 __all__ = ["ClientRequest", "ClientResponse", "HttpClient", "TooManyRedirects", "request"]
 
@@ -373,15 +374,118 @@ class ClientRequest:
 
 
 class _ResponseContent(FlowControlStreamReader):
-    """The body stream of a response; tells the response when the body is complete."""
+    """The body stream of a response; tells the response when the body is complete.
+
+    ``control`` is what feeds it: the connection's ``StreamParser``, or a
+    ``_BodySink``.
+    """
 
     _on_eof: Callable[[], None] | None = None
+
+    def __init__(self, control: StreamControl, *,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(control, loop=loop)
+        self.control = control
 
     def feed_eof(self) -> None:
         super().feed_eof()
         callback, self._on_eof = self._on_eof, None
         if callback is not None:
             callback()
+
+
+#: A body sink pauses the transport while more than this many bytes wait
+#: unread (the same bound as the ``StreamParser``'s buffer).
+_SINK_LIMIT = 2 * DEFAULT_LIMIT
+
+
+class _BodySink:
+    """A body of known length and no content coding, from the protocol to ``content``.
+
+    ``ClientProtocol`` hands received chunks to ``feed()``: chunks within the
+    body go to the reader as they are (no copy through the parser's buffer);
+    bytes past its end go back to the connection's ``StreamParser``, where
+    they make the connection unfit for reuse. The framing was decided by
+    ``HttpPayloadParser.body_length()``, which this replaces only for this
+    simple case; like that parser it fails the body with ``IncompleteRead``
+    when the connection ends early.
+
+    Flow control: while more than ``_SINK_LIMIT`` bytes wait unread and
+    ``read()`` is not collecting the whole body, the transport is paused; a
+    reader that waits resumes it (``resume_stream``).
+    """
+
+    __slots__ = ("_content", "_paused", "_protocol", "_remaining", "_response")
+
+    _content: _ResponseContent  # set by the response, which makes it with this as its control
+    _response: ClientResponse
+
+    def __init__(self, protocol: connector_module.ClientProtocol, length: int,
+                 response: ClientResponse) -> None:
+        self._protocol = protocol
+        self._remaining = length
+        self._response = response
+        self._paused = False
+
+    def feed(self, data: bytes) -> None:
+        remaining = self._remaining
+        size = len(data)
+        content = self._content
+        if size < remaining:
+            self._remaining = remaining - size
+            content.feed_data(data)
+            if content._size > _SINK_LIMIT and not self._paused \
+                    and not self._response._reading_all:
+                transport = self._protocol.transport
+                if transport is not None:
+                    self._paused = True
+                    transport.pause_reading()
+            return
+        self._remaining = 0
+        protocol = self._protocol
+        protocol.sink = None
+        self._forget()
+        if size == remaining:
+            content.feed_data(data)
+        else:
+            content.feed_data(data[:remaining])
+            protocol.reader.feed_data(data[remaining:])
+        content.feed_eof()
+
+    def lost(self, exc: BaseException | None) -> None:
+        content = self._content
+        self._forget()
+        content.set_exception(exc if exc is not None else IncompleteRead(b"", self._remaining))
+
+    def _forget(self) -> None:
+        """Drop the references back to the response: ``content`` keeps this sink
+        as its control, and the cycle would keep a large body alive until the
+        garbage collector runs."""
+        del self._content, self._response
+
+    def resume_stream(self) -> None:
+        if self._paused:
+            self._paused = False
+            transport = self._protocol.transport
+            if transport is not None:
+                transport.resume_reading()
+
+    def pause_stream(self) -> None:
+        """Nothing to do: the transport is paused only when too much waits unread."""
+
+
+class _HeadQueue(FlowControlDataQueue[RawResponseMessage]):
+    """Where the head parser puts a response head: the response sees it at once
+    (``_head_parsed``), before the task awaiting the head runs again."""
+
+    def __init__(self, stream: StreamParser, response: ClientResponse, *,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(stream, loop=loop)
+        self._response = response
+
+    def feed_data(self, data: RawResponseMessage) -> None:
+        super().feed_data(data)
+        self._response._head_parsed(data)
 
 
 class ClientResponse:
@@ -439,9 +543,17 @@ class ClientResponse:
     async def start(self, connection: Connection, read_until_eof: bool = False) -> ClientResponse:
         """Read the status line and headers (skipping 1xx interim responses)."""
         self.connection = connection
+        self._read_until_eof = read_until_eof
         reader = connection.reader
+        protocol = connection.protocol
+        loop = self._loop or connection.loop
         while True:
-            message = await reader.set_parser(self.response_parser).read()
+            protocol.split_head = True
+            try:
+                message = await reader.set_parser(self.response_parser,
+                                                  _HeadQueue(reader, self, loop=loop)).read()
+            finally:
+                protocol.split_head = False
             if 100 <= message.code < 200 and message.code != 101:
                 if message.code == 100 and self._continue is not None \
                         and not self._continue.done():
@@ -466,16 +578,64 @@ class ClientResponse:
             self._must_close = True
         if message.code == 101:
             return self  # the caller takes the connection over (protocol upgrade)
-        payload = HttpPayloadParser(message, readall=read_until_eof,
-                                    response_with_body=self.method != "HEAD",
-                                    max_decompressed_size=self.max_decompressed_size)
-        content = _ResponseContent(reader, loop=self._loop or connection.loop)
-        content._on_eof = self._body_complete
-        self.content = content
-        reader.set_parser(payload, content)
+        if self.content is None:
+            payload = self._payload or HttpPayloadParser(
+                message, readall=read_until_eof, response_with_body=self.method != "HEAD",
+                max_decompressed_size=self.max_decompressed_size)
+            self._payload = None
+            content = _ResponseContent(reader, loop=loop)
+            content._on_eof = self._body_complete
+            self.content = content
+            reader.set_parser(payload, content)
+        self._started = True
+        if self._complete:
+            self._give_back_complete()
         return self
 
     _must_close = False
+    _started = False  # start() has finished with the head
+    _read_until_eof = False
+    _payload: HttpPayloadParser | None = None
+
+    def _head_parsed(self, message: RawResponseMessage) -> None:
+        """A head was parsed (called from inside the head parser).
+
+        A final response whose body has a known length and no content
+        coding gets a ``_BodySink`` at once, so the body that follows in the
+        same received chunk, and every later chunk, goes straight to
+        ``content``. Anything else is left to ``start()`` and the
+        ``HttpPayloadParser``.
+        """
+        connection = self.connection
+        if connection is None or message.code < 200 or self.content is not None:
+            return
+        protocol = connection.protocol
+        protocol.split_head = False
+        if self._continue is not None and not self._continue.done():
+            return
+        payload = HttpPayloadParser(message, readall=self._read_until_eof,
+                                    response_with_body=self.method != "HEAD",
+                                    max_decompressed_size=self.max_decompressed_size)
+        length = payload.body_length()
+        if length is not None and (length < 0 or message.compression is not None):
+            self._payload = payload  # chunked, until close, or coded: the parser's job
+            return
+        sink = _BodySink(protocol, length or 0, self)
+        content = _ResponseContent(sink, loop=self._loop or connection.loop)
+        sink._content = content
+        content._on_eof = self._body_complete
+        self.content = content
+        if not length:
+            content.feed_eof()
+            return
+        protocol.sink = sink
+        buffer = protocol.reader.buffer
+        if buffer:
+            # Body bytes that came with the head (the head parser has taken its own).
+            size = min(len(buffer), length)
+            data = bytes(buffer[:size])
+            del buffer[:size]
+            sink.feed(data)
 
     def _body_complete(self) -> None:
         """The whole body has been parsed: the connection may serve another request.
@@ -496,8 +656,8 @@ class ClientResponse:
         """
         self._complete = True
         connection = self.connection
-        if connection is None or self._reading_all:
-            return
+        if connection is None or self._reading_all or not self._started:
+            return  # read() or start() gives the connection back
         content = self.content
         if content is not None and content._waiter is None and content._eof_waiter is None:
             self._give_back_complete()
@@ -552,9 +712,10 @@ class ClientResponse:
         """
         connection = self.connection
         if connection is not None and not content.is_eof():
-            reader = connection.reader
+            control = content.control if isinstance(content, _ResponseContent) \
+                else connection.reader
             self._reading_all = True
-            reader.resume_stream()
+            control.resume_stream()
             try:
                 await content.wait_eof()
             finally:
@@ -562,7 +723,7 @@ class ClientResponse:
                 # Once the body is complete the connection may already serve
                 # another request, whose reader must keep its stream flowing.
                 if self.connection is connection:
-                    reader.pause_stream()
+                    control.pause_stream()
         body: bytes = await content.read()
         return body
 

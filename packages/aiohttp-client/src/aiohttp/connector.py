@@ -36,7 +36,7 @@ import ssl as ssl_module
 import warnings
 from collections.abc import Callable, Generator
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 from urllib.parse import unquote, urlsplit
 
 from ._cookie_jar import CookieJar
@@ -87,18 +87,71 @@ class ConnectionRequest(Protocol):
     def update_cookies(self, cookies: Any) -> None: ...
 
 
+class BodySink(Protocol):
+    """Takes a response body straight from the protocol, past the ``StreamParser``
+    (see ``ClientProtocol.sink``)."""
+
+    def feed(self, data: bytes) -> None: ...
+
+    def lost(self, exc: BaseException | None) -> None: ...
+
+
 class ClientProtocol(StreamProtocol):
     """A ``StreamProtocol`` that notes whether any byte came since the last checkout.
 
     That is how a request on a reused connection knows it failed before any
     response byte arrived, the one case where sending it again is safe.
+
+    Two shortcuts for response bodies (set by ``ClientResponse``):
+
+    * ``sink``: while set, received bytes go to it instead of the
+      ``StreamParser``; it takes a body of known length and hands whatever
+      follows the body back to ``reader`` (``feed``), and is told of the
+      connection's end (``lost``). It unsets itself when the body is complete.
+    * ``split_head``: while a response head is awaited and nothing is
+      buffered, a received chunk is cut after its first empty line: the head
+      goes to the head parser, which may set ``sink``, and the body part goes
+      to the sink without being copied into the parser's buffer first.
     """
 
     data_seen = False
+    split_head = False
+    sink: BodySink | None = None
 
     def data_received(self, data: bytes) -> None:
         self.data_seen = True
-        self.reader.feed_data(data)
+        sink = self.sink
+        if sink is not None:
+            sink.feed(data)
+            return
+        reader = self.reader
+        if self.split_head and not reader.buffer:
+            end = data.find(b"\r\n\r\n") + 4
+            if 4 <= end < len(data):
+                reader.feed_data(data[:end])
+                sink = self.sink
+                if sink is not None:
+                    sink.feed(data[end:])
+                    return
+                if reader.output is None:
+                    # No parser yet: the rest waits in the buffer, copied there
+                    # once (from a view, not from a sliced copy).
+                    reader.feed_data(cast(bytes, memoryview(data)[end:]))
+                    return
+                data = data[end:]
+        reader.feed_data(data)
+
+    def eof_received(self) -> bool | None:
+        sink, self.sink = self.sink, None
+        if sink is not None:
+            sink.lost(None)
+        return super().eof_received()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        sink, self.sink = self.sink, None
+        if sink is not None:
+            sink.lost(exc)
+        super().connection_lost(exc)
 
 
 class Connection:
@@ -430,7 +483,8 @@ class BaseConnector:
         transport = protocol.transport
         reader = protocol.reader
         return not (transport is None or transport.is_closing() or reader.at_eof()
-                    or reader.exception() is not None or reader.buffer)
+                    or reader.exception() is not None or reader.buffer
+                    or protocol.sink is not None)
 
     def _take_idle(self, key: ConnectionKey, now: float) -> ClientProtocol | None:
         entries = self._idle.get(key)
