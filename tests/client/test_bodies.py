@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp import client as client_module
 from aiohttp.client import request
 from aiohttp.connector import TCPConnector
 from aiohttp.errors import ClientConnectionError
@@ -287,3 +288,34 @@ async def test_content_encoding_header_compresses_unless_compress_false() -> Non
     first, second = server.requests
     assert first.headers["Content-Length"] == str(len(encoded))
     assert second.headers["Transfer-Encoding"] == "chunked"
+
+
+async def test_heads_of_bodiless_requests_are_remembered_and_still_checked() -> None:
+    """A bodiless request's head is written by aiohttp.protocol once and then
+    reused: the same request gives the same bytes, a different one its own,
+    an invalid field fails every time, and credentials are never kept."""
+    async with RawServer(echo) as server, TCPConnector() as connector:
+        for _ in range(2):
+            async with request("GET", server.url("/same"), headers={"X-A": "1"},
+                               connector=connector) as resp:
+                await resp.read()
+        async with request("GET", server.url("/same"), headers={"X-A": "2"},
+                           connector=connector) as resp:
+            await resp.read()
+        async with request("DELETE", server.url("/same"), connector=connector) as resp:
+            await resp.read()
+        async with request("GET", server.url("/same"), auth=BasicAuth("u", "secret"),
+                           connector=connector) as resp:
+            await resp.read()
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                await request("GET", server.url("/bad"), headers={"X-B": "a\r\nInjected: 1"},
+                              connector=connector)
+    first, second, third, delete, authorized = server.requests
+    assert first.raw_head == second.raw_head
+    assert first.headers["X-A"] == "1" and third.headers["X-A"] == "2"
+    assert third.raw_head == first.raw_head.replace(b"X-A: 1", b"X-A: 2")
+    assert delete.method == "DELETE" and delete.headers["Content-Length"] == "0"
+    assert "Authorization" in authorized.headers
+    assert not any(b"secret" in head or b"dTpzZWNyZXQ=" in head
+                   for head in client_module._HEADS.values())

@@ -28,7 +28,7 @@ import random
 import ssl
 import urllib.parse
 import warnings
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Any, ClassVar, NamedTuple
 
@@ -58,7 +58,7 @@ from .protocol import (
     RawResponseMessage,
     Request,
 )
-from .streams import EOF_MARKER, FlowControlDataQueue, FlowControlStreamReader, StreamControl
+from .streams import _READY, EOF_MARKER, FlowControlStreamReader, StreamControl
 
 __all__ = ["ClientRequest", "ClientResponse", "HttpClient", "TooManyRedirects", "request"]
 
@@ -135,6 +135,36 @@ def _parse_url(url: str) -> _ParsedURL:
     clean = urllib.parse.urlunsplit((scheme, netloc, parts.path, parts.query, ""))
     path = urllib.parse.quote(parts.path or "/", safe="/%:@!$&'()*+,;=")
     return _ParsedURL(scheme, host, port, netloc, clean, path, parts.query, auth)
+
+
+#: Heads of requests without a body, by (method, target, version,
+#: User-Agent default, fields): programs send the same few requests over and
+#: over, and the head is a function of these alone. Bounded; emptied when full.
+_HEADS: dict[tuple[Any, ...], bytes] = {}
+_HEADS_MAX = 256
+#: Requests with these fields are not remembered: credentials are not kept
+#: longer than their request, cookies and connection options (upgrades)
+#: change from request to request, and the usual path handles the rest.
+_UNREMEMBERED = ("Authorization", "Proxy-Authorization", "Cookie", "Connection",
+                 "Transfer-Encoding", "Content-Encoding")
+
+
+class _HeadCapture:
+    """Stands in for the transport while ``Request`` writes a head to remember."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+
+    def write(self, data: bytes, /) -> None:
+        self.pieces.append(data)
+
+    def writelines(self, data: Iterable[bytes], /) -> None:
+        self.pieces.extend(data)
+
+    def drain(self) -> Awaitable[None]:
+        return _READY
 
 
 class ClientRequest:
@@ -302,11 +332,18 @@ class ClientRequest:
         A body known in advance is written at once; any other is streamed by
         a task (which waits for ``100 Continue`` first with ``expect100``).
         """
-        message = Request(writer, self.method, self.path, self.version)
         if self.proxy_headers:
             for name, value in self.proxy_headers.items():
                 self.headers[name] = value
         body = self.body
+        if body.data == b"" and not self.expect100 and not self.chunked:
+            head = self._bodiless_head()
+            if head is not None:
+                writer.write(head)
+                resp = self.response_class(self.method, self.url, self.host, loop=loop)
+                self.response = resp
+                return resp
+        message = Request(writer, self.method, self.path, self.version)
         headers = self.headers
         compress = self.compress
         encoding = headers.get("Content-Encoding")
@@ -350,6 +387,33 @@ class ClientRequest:
         self._writer_task = running.create_task(self._write_body(message, reader))
         resp._writer_task = self._writer_task
         return resp
+
+    def _bodiless_head(self) -> bytes | None:
+        """The head of a request without a body, from ``_HEADS`` or written
+        (and checked) by ``aiohttp.protocol.Request`` and remembered; None
+        when the request is not one whose head may be remembered."""
+        headers = self.headers
+        for name in _UNREMEMBERED:
+            if name in headers:
+                return None
+        if self.compress:
+            return None  # adds Content-Encoding: the usual path does
+        if self.method not in self.GET_METHODS and "Content-Length" not in headers:
+            headers["Content-Length"] = "0"
+        items = tuple(headers.items())
+        key = (self.method, self.path, self.version, Request.SERVER_SOFTWARE, items)
+        head = _HEADS.get(key)
+        if head is None:
+            capture = _HeadCapture()
+            message = Request(capture, self.method, self.path, self.version)
+            message.add_headers(*items)
+            message.send_headers()
+            message.write_eof()
+            head = b"".join(capture.pieces)
+            if len(_HEADS) >= _HEADS_MAX:
+                _HEADS.clear()
+            _HEADS[key] = head
+        return head
 
     async def _write_body(self, message: Request, reader: StreamParser) -> None:
         try:
@@ -474,18 +538,38 @@ class _BodySink:
         """Nothing to do: the transport is paused only when too much waits unread."""
 
 
-class _HeadQueue(FlowControlDataQueue[RawResponseMessage]):
-    """Where the head parser puts a response head: the response sees it at once
-    (``_head_parsed``), before the task awaiting the head runs again."""
+class _HeadWaiter:
+    """The head parser's output: resolves the future ``start()`` awaits.
 
-    def __init__(self, stream: StreamParser, response: ClientResponse, *,
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:
-        super().__init__(stream, loop=loop)
+    The response sees the head at once (``_head_parsed``), before the task
+    awaiting it runs again. (A ``DataQueue`` would do, at the cost of a queue,
+    a reader coroutine and their wake-ups for the one item a head parser
+    emits.)
+    """
+
+    __slots__ = ("_response", "_waiter")
+
+    def __init__(self, response: ClientResponse,
+                 waiter: asyncio.Future[RawResponseMessage]) -> None:
         self._response = response
+        self._waiter = waiter
 
-    def feed_data(self, data: RawResponseMessage) -> None:
-        super().feed_data(data)
-        self._response._head_parsed(data)
+    def feed_data(self, message: RawResponseMessage) -> None:
+        waiter = self._waiter
+        if not waiter.done():
+            waiter.set_result(message)
+            self._response._head_parsed(message)
+
+    def feed_eof(self) -> None:
+        # The parser emits the head before it ends; ending without one is the
+        # connection closing first.
+        if not self._waiter.done():
+            self._waiter.set_exception(
+                ClientConnectionError("Can not read status line: the connection closed"))
+
+    def set_exception(self, exc: BaseException) -> None:
+        if not self._waiter.done():
+            self._waiter.set_exception(exc)
 
 
 class ClientResponse:
@@ -548,12 +632,21 @@ class ClientResponse:
         protocol = connection.protocol
         loop = self._loop or connection.loop
         while True:
+            waiter: asyncio.Future[RawResponseMessage] = loop.create_future()
             protocol.split_head = True
             try:
-                message = await reader.set_parser(self.response_parser,
-                                                  _HeadQueue(reader, self, loop=loop)).read()
+                # The parser starts on what is buffered and may finish at once.
+                reader.set_parser(self.response_parser, _HeadWaiter(self, waiter))
+                if not waiter.done():
+                    # Pull model: bytes flow into the parser while we wait.
+                    reader.resume_stream()
+                    try:
+                        await waiter
+                    finally:
+                        reader.pause_stream()
             finally:
                 protocol.split_head = False
+            message = waiter.result()
             if 100 <= message.code < 200 and message.code != 101:
                 if message.code == 100 and self._continue is not None \
                         and not self._continue.done():
@@ -960,9 +1053,14 @@ async def _send(connector: BaseConnector, req: ClientRequest, read_until_eof: bo
                 loop: asyncio.AbstractEventLoop | None) -> ClientResponse:
     """Connect, write, read the head; one retry on a dead reused connection."""
     fresh = False
+    # A pooled connection is taken without the connect() coroutine, unless a
+    # subclass has its own connect().
+    plain = type(connector).connect is BaseConnector.connect
     while True:
         try:
-            conn = await connector.connect(req, fresh=fresh)
+            conn = connector._connect_idle(req) if plain and not fresh else None
+            if conn is None:
+                conn = await connector.connect(req, fresh=fresh)
         except TimeoutError:
             raise
         except OSError as exc:

@@ -392,6 +392,27 @@ class BaseConnector:
         self._acquired.add(conn)
         return conn
 
+    def _connect_idle(self, req: ConnectionRequest) -> Connection | None:
+        """``connect(req)``'s usual case without a coroutine: a pooled connection
+        is free and no limit is reached. None when ``connect()`` has to run
+        (stale pooled connections met on the way are closed, as it would)."""
+        key: ConnectionKey = (req.host, req.port, req.ssl)
+        if self._closed or self._waiters or key not in self._idle or not self._has_room(key):
+            return None
+        loop = self._loop_now()
+        protocol = self._take_idle(key, loop.time())
+        if protocol is None:
+            return None
+        self._prepare_request(req)
+        if self._share_cookies:
+            req.update_cookies(self.cookie_jar.filter_cookies(req.url))
+        self._in_use += 1
+        self._in_use_per_host[key] += 1
+        protocol.data_seen = False
+        conn = Connection(self, key, protocol, loop, reused=True)
+        self._acquired.add(conn)
+        return conn
+
     def _prepare_request(self, req: ConnectionRequest) -> None:
         """Adjust the request to this connector (the proxy connector does)."""
 
