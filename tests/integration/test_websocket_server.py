@@ -41,14 +41,14 @@ class EchoServer(ServerHttpProtocol):
 
     async def handle_request(self, message: RawRequestMessage,
                              payload: StreamReader) -> None:
+        assert self.writer is not None
         if message.path == "/plain":
-            response = Response(self.writer, 200, request_method=message.method)  # type: ignore[arg-type]
+            response = Response(self.writer, 200, request_method=message.method)
             response.add_headers(("Content-Length", "2"))
             response.send_headers()
             response.write(b"ok")
             await response.write_eof()
             return
-        assert self.writer is not None
         ws = accept_websocket(message, self.reader, self.writer, **self.options)
         async for msg in ws:
             if msg.tp == MSG_TEXT:
@@ -69,10 +69,10 @@ class OldStyleServer(ServerHttpProtocol):
 
     async def handle_request(self, message: RawRequestMessage,
                              payload: StreamReader) -> None:
-        assert self.transport is not None
+        assert self.transport is not None and self.writer is not None
         code, headers, parser, writer = do_handshake(
             message.method, message.headers, self.transport, protocols=("chat",))
-        response = Response(self.writer, code, http_version=message.version)  # type: ignore[arg-type]
+        response = Response(self.writer, code, http_version=message.version)
         response.add_headers(*headers)
         response.send_headers()
         dataqueue = self.reader.set_parser(parser)
