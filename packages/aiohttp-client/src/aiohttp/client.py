@@ -59,6 +59,7 @@ from .protocol import (
     Request,
 )
 from .streams import _READY, EOF_MARKER, FlowControlStreamReader, StreamControl
+from .streams import DEFAULT_LIMIT as DEFAULT_STREAM_LIMIT
 
 __all__ = ["ClientRequest", "ClientResponse", "HttpClient", "TooManyRedirects", "request"]
 
@@ -448,7 +449,7 @@ class _ResponseContent(FlowControlStreamReader):
 
     def __init__(self, control: StreamControl, *,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
-        super().__init__(control, loop=loop)
+        self._init(DEFAULT_STREAM_LIMIT, loop, control)  # FlowControlStreamReader's __init__
         self.control = control
 
     def feed_eof(self) -> None:
@@ -628,9 +629,9 @@ class ClientResponse:
         """Read the status line and headers (skipping 1xx interim responses)."""
         self.connection = connection
         self._read_until_eof = read_until_eof
-        reader = connection.reader
-        protocol = connection.protocol
-        loop = self._loop or connection.loop
+        protocol = connection._protocol
+        reader = protocol.reader
+        loop = self._loop or connection._loop
         while True:
             waiter: asyncio.Future[RawResponseMessage] = loop.create_future()
             protocol.split_head = True
@@ -702,7 +703,7 @@ class ClientResponse:
         connection = self.connection
         if connection is None or message.code < 200 or self.content is not None:
             return
-        protocol = connection.protocol
+        protocol = connection._protocol
         protocol.split_head = False
         if self._continue is not None and not self._continue.done():
             return
@@ -713,21 +714,31 @@ class ClientResponse:
         if length is not None and (length < 0 or message.compression is not None):
             self._payload = payload  # chunked, until close, or coded: the parser's job
             return
-        sink = _BodySink(protocol, length or 0, self)
-        content = _ResponseContent(sink, loop=self._loop or connection.loop)
+        loop = self._loop or connection._loop
+        reader = protocol.reader
+        buffer = reader.buffer
+        if not length or len(buffer) >= length:
+            # No body, or all of it came with the head (small responses): no
+            # sink needed. The head parser has taken its own bytes already.
+            content = _ResponseContent(reader, loop=loop)
+            content._on_eof = self._body_complete
+            self.content = content
+            if length:
+                data = bytes(buffer[:length])
+                del buffer[:length]
+                content.feed_data(data)
+            content.feed_eof()
+            return
+        sink = _BodySink(protocol, length, self)
+        content = _ResponseContent(sink, loop=loop)
         sink._content = content
         content._on_eof = self._body_complete
         self.content = content
-        if not length:
-            content.feed_eof()
-            return
         protocol.sink = sink
-        buffer = protocol.reader.buffer
         if buffer:
-            # Body bytes that came with the head (the head parser has taken its own).
-            size = min(len(buffer), length)
-            data = bytes(buffer[:size])
-            del buffer[:size]
+            # Body bytes that came with the head.
+            data = bytes(buffer)
+            buffer.clear()
             sink.feed(data)
 
     def _body_complete(self) -> None:

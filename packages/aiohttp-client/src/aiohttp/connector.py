@@ -96,6 +96,11 @@ class BodySink(Protocol):
     def lost(self, exc: BaseException | None) -> None: ...
 
 
+#: Smaller chunks are not cut after the head: copying them whole through
+#: the parser's buffer costs less than cutting them.
+_SPLIT_MIN = 2**14
+
+
 class ClientProtocol(StreamProtocol):
     """A ``StreamProtocol`` that notes whether any byte came since the last checkout.
 
@@ -109,7 +114,8 @@ class ClientProtocol(StreamProtocol):
       follows the body back to ``reader`` (``feed``), and is told of the
       connection's end (``lost``). It unsets itself when the body is complete.
     * ``split_head``: while a response head is awaited and nothing is
-      buffered, a received chunk is cut after its first empty line: the head
+      buffered, a received chunk (of more than 16 KiB) is cut after its
+      first empty line: the head
       goes to the head parser, which may set ``sink``, and the body part goes
       to the sink without being copied into the parser's buffer first.
     """
@@ -125,7 +131,7 @@ class ClientProtocol(StreamProtocol):
             sink.feed(data)
             return
         reader = self.reader
-        if self.split_head and not reader.buffer:
+        if self.split_head and len(data) > _SPLIT_MIN and not reader.buffer:
             end = data.find(b"\r\n\r\n") + 4
             if 4 <= end < len(data):
                 reader.feed_data(data[:end])
@@ -526,17 +532,18 @@ class BaseConnector:
 
     def _give_back(self, conn: Connection, *, close: bool) -> None:
         self._acquired.discard(conn)
-        key = conn.key
-        protocol = conn.protocol
+        key = conn._key
+        protocol = conn._protocol
         if close or self._force_close or self._closed or not self._is_reusable(protocol):
             _close_protocol(protocol)
         else:
             # The body parser may still be on its last step (the response is
             # given back from inside it): it ends by itself, and a checkout
             # unsets anything left.
-            self._idle.setdefault(key, []).append((protocol, self._loop_now().time()))
+            self._idle.setdefault(key, []).append((protocol, conn._loop.time()))
             self._idle_count += 1
-            self._schedule_cleanup()
+            if self._cleanup_handle is None:
+                self._schedule_cleanup()
         self._free_slot(key)
 
     def _forget(self, conn: Connection) -> None:
