@@ -198,7 +198,8 @@ async def test_unclosed_response_warns() -> None:
 
 async def test_unread_large_body_pauses_the_transport() -> None:
     """A body of known length goes straight to ``content``; while nobody reads
-    it, at most a few hundred KiB are taken in and the socket is not read."""
+    it, at most 512 KiB (the limit, 256 KiB, and one more read of the
+    transport) are taken in and the socket is not read."""
     body = bytes(range(256)) * 16384  # 4 MiB
     async with RawServer(lambda r: response(200, body)) as server, \
             request("GET", server.url("/")) as resp:

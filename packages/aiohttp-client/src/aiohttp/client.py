@@ -49,7 +49,7 @@ from .errors import (
 )
 from .helpers import BasicAuth, parse_mimetype
 from .log import client_log
-from .parsers import DEFAULT_LIMIT, StreamParser
+from .parsers import StreamParser
 from .protocol import (
     HttpPayloadParser,
     HttpResponseParser,
@@ -460,8 +460,11 @@ class _ResponseContent(FlowControlStreamReader):
 
 
 #: A body sink pauses the transport while more than this many bytes wait
-#: unread (the same bound as the ``StreamParser``'s buffer).
-_SINK_LIMIT = 2 * DEFAULT_LIMIT
+#: unread. One read of an asyncio transport (256 KiB) fits: the body that
+#: comes with the head does not pause the transport just before ``read()``
+#: asks for the rest (a pause and a resume cost a loop turn per response).
+#: At most one more read lands before the pause: 512 KiB per unread response.
+_SINK_LIMIT = 2**18
 
 
 class _BodySink:
