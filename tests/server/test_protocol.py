@@ -321,6 +321,40 @@ def test_pipelining_client_cannot_make_the_server_buffer_without_bound(serve: Se
     assert data.count(b"GET /1 0\n") == (sent + len(request) - 1) // len(request)
 
 
+def test_pipelined_heads_and_bodies_then_eof_while_a_handler_waits(serve: Serve) -> None:
+    # The end of the input arrives while the first handler waits, with heads
+    # and bodies behind it in the buffer: each request is still parsed only
+    # once its turn comes, then answered in order, and the incomplete head
+    # at the end closes the connection without an answer.
+    gate: list[asyncio.Event] = []
+
+    def factory() -> Gate:
+        protocol = Gate()
+        protocol.gate = asyncio.Event()
+        gate.append(protocol.gate)
+        return protocol
+
+    server = serve(factory)
+    sock = server.connect()
+    sock.sendall(GET % 0 + GET % 1
+                 + b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                 + GET % 3
+                 + b"POST /4 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"2\r\nde\r\n0\r\n\r\n"
+                 + GET % 5 + b"GET /6 HTTP/1.1\r\nHo")
+    sock.shutdown(socket.SHUT_WR)
+    deadline = time.monotonic() + GUARD
+    while not gate and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # the end of the input reaches the server first
+    server.call_soon(gate[0].set)
+    data = read_until_close(sock)
+    sock.close()
+    bodies = [r[2] for r in parse_all(data)]
+    assert bodies == [b"GET /0 0\n", b"GET /1 0\n", b"POST /2 3\nabc", b"GET /3 0\n",
+                      b"POST /4 2\nde", b"GET /5 0\n"]
+
+
 # -- timeouts ---------------------------------------------------------------------------
 
 

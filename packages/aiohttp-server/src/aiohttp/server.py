@@ -59,7 +59,7 @@ from ._access_log import make_atoms
 from ._server_writer import ServerWriter
 from .log import access_log as default_access_log
 from .log import server_log
-from .parsers import StreamProtocol
+from .parsers import ParserBuffer, StreamProtocol
 from .protocol import (
     HttpPayloadParser,
     HttpPrefixParser,
@@ -68,7 +68,7 @@ from .protocol import (
     RawRequestMessage,
     Response,
 )
-from .streams import FlowControlStreamReader, StreamReader
+from .streams import EofStream, FlowControlStreamReader, StreamReader
 
 __all__ = ["ServerHttpProtocol"]
 
@@ -144,18 +144,41 @@ class _RequestHeads:
     head is complete. Like a ``FlowControlDataQueue`` it lets bytes flow into
     the parser only while the loop waits (the pull model of
     ``aiohttp.streams``).
+
+    One parser generator (``read_heads``) serves the heads of every request
+    of the connection, rather than a new one set for each: between two heads
+    it waits for ``asking``, which is true only while the request loop
+    waits for a head. A body parser (or a handler that takes the connection
+    over) replaces it; the next ``await`` sets it again.
     """
 
-    __slots__ = ("_exception", "_message", "_stream", "waiting")
+    __slots__ = ("_exception", "_message", "_parser", "_stream", "asking", "waiting")
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, parser: HttpRequestParser) -> None:
         self._stream = stream
+        self._parser = parser
         self._message: RawRequestMessage | None = None
         self._exception: BaseException | None = None
         self.waiting = False
+        self.asking = False
+
+    def read_heads(self, out: _RequestHeads,
+                   buf: ParserBuffer) -> Generator[None, bytes, None]:
+        """The connection's head parser: one head each time the request loop asks."""
+        parser = self._parser
+        while True:
+            yield from parser(out, buf)
+            try:
+                while not self.asking:
+                    buf.feed_data((yield))
+            except EofStream:
+                if self.asking:
+                    raise  # the end of the input where a head was due
+                return  # another parser takes over, or the input ended during a request
 
     def feed_data(self, message: RawRequestMessage) -> None:
         self._message = message
+        self.asking = False  # one head per request: the next one waits
 
     def feed_eof(self) -> None:
         pass
@@ -177,6 +200,13 @@ class _RequestHeads:
                 self._exception = None
                 raise exc
             stream = self._stream
+            if stream.output is not self:
+                # Parses at once what is buffered (and sees an EOF already received).
+                self.asking = True
+                stream.set_parser(self.read_heads, self)
+                self.asking = False
+                continue
+            self.asking = True
             stream.resume_stream()  # may run the parser over buffered bytes at once
             if self._message is None and self._exception is None:
                 self.waiting = True
@@ -184,6 +214,7 @@ class _RequestHeads:
                     yield _PARK
                 finally:
                     self.waiting = False
+            self.asking = False
             stream.pause_stream()
 
 
@@ -315,7 +346,7 @@ class ServerHttpProtocol(StreamProtocol):
                     pass
         self._state = _HEAD
         self._set_deadline(loop.time() + self._timeout)
-        self._heads = _RequestHeads(self.reader)
+        self._heads = _RequestHeads(self.reader, self._request_parser)
         self._coro = self.start()
         self._step()
 
@@ -480,9 +511,7 @@ class ServerHttpProtocol(StreamProtocol):
         writer = self.writer
         assert writer is not None
         loop = cast(asyncio.AbstractEventLoop, self._loop)
-        parser = self._request_parser
         heads = self._heads
-        set_parser = reader.set_parser
         message: RawRequestMessage | None = None
         payload: StreamReader | None = None
         allowed = self._allowed_methods
@@ -502,7 +531,6 @@ class ServerHttpProtocol(StreamProtocol):
                 writer.closes = False
                 message = payload = None
                 try:
-                    set_parser(parser, heads)
                     message = await heads
                 except errors.HttpException:
                     raise
