@@ -51,7 +51,7 @@ import logging
 import socket
 import traceback
 import types
-from collections.abc import Awaitable, Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any, cast
 
 from . import errors
@@ -293,6 +293,8 @@ class ServerHttpProtocol(StreamProtocol):
     _heads: _RequestHeads
     _lingering = False
     _peer: tuple[str, int] | None = None
+    #: The loop's clock (set by ``connection_made``).
+    _time: Callable[[], float]
     #: The connection's writer (set by ``connection_made``).
     writer: ServerWriter
 
@@ -337,6 +339,7 @@ class ServerHttpProtocol(StreamProtocol):
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
         self.writer = ServerWriter(transport, loop)
+        self._time = loop.time
         if self._tcp_keepalive:
             sock = transport.get_extra_info("socket")
             if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -367,8 +370,11 @@ class ServerHttpProtocol(StreamProtocol):
         if self._state == _IDLE:
             # The first byte of the next request: its head has `timeout` seconds.
             self._state = _HEAD
-            self._set_deadline(cast(asyncio.AbstractEventLoop, self._loop).time()
-                               + self._timeout)
+            when = self._time() + self._timeout
+            if self._timer is not None and when >= self._timer_when:
+                self._deadline = when  # the usual case: the timer is due sooner
+            else:
+                self._set_deadline(when)
         elif self._lingering:
             return  # closing: what the client still sends is dropped
         self.reader.feed_data(data)
@@ -512,6 +518,7 @@ class ServerHttpProtocol(StreamProtocol):
         assert writer is not None
         loop = cast(asyncio.AbstractEventLoop, self._loop)
         heads = self._heads
+        buffer = reader.buffer  # the connection's one input buffer
         message: RawRequestMessage | None = None
         payload: StreamReader | None = None
         allowed = self._allowed_methods
@@ -550,7 +557,8 @@ class ServerHttpProtocol(StreamProtocol):
                 else:
                     payload = empty  # RFC 9112 section 6.3: no framing, no body
                 result = self.handle_request(message, payload)
-                if result is not None and hasattr(result, "__await__"):
+                if type(result) is types.CoroutineType or (
+                        result is not None and hasattr(result, "__await__")):
                     await result
                 if writer._corked is not None:
                     writer.schedule_flush()
@@ -566,7 +574,7 @@ class ServerHttpProtocol(StreamProtocol):
                 if (not self._keep_alive or writer.expect_head or writer.closes
                         or self._closing):
                     break
-                if reader.buffer:
+                if buffer:
                     self._state = _HEAD  # the next request is already here
                     self._set_deadline(loop.time() + self._timeout)
                 else:
