@@ -191,6 +191,18 @@ def test_readsome_hands_over_the_very_chunk_when_it_fits(size: int | None) -> No
     assert buf == b""
 
 
+def test_read_and_readsome_take_bytes_and_leave_the_buffer_usable() -> None:
+    buf = ParserBuffer(b"abcdef")
+    part = finish(buf.read(2))
+    assert type(part) is bytes and part == b"ab"
+    buf.extend(b"gh")  # no view of the buffer is left behind
+    rest = finish(buf.readsome())
+    assert type(rest) is bytes and rest == b"cdefgh"
+    assert buf == b""
+    buf.extend(b"ij")
+    assert finish(buf.readsome(1)) == b"i" and buf == b"j"
+
+
 def test_readsome_splits_a_chunk_larger_than_size() -> None:
     buf = ParserBuffer()
     assert finish(buf.readsome(2), [b"xyz"]) == b"xy"

@@ -122,7 +122,15 @@ class ParserBuffer(bytearray):
             raise exc
 
     def _take(self, size: int) -> bytes:
-        data = bytes(self[:size])
+        # One copy, not two (a slice of a bytearray is a bytearray): the
+        # whole buffer when it is all taken (the usual request body), else
+        # through a view released before the buffer shrinks.
+        if size == len(self):
+            data = bytes(self)
+            self.clear()
+            return data
+        with memoryview(self) as view:
+            data = bytes(view[:size])
         del self[:size]
         return data
 
