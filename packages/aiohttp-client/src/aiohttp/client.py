@@ -204,12 +204,17 @@ class ClientRequest:
         self.expect100 = expect100
         self.response_class = response_class or ClientResponse
         self.proxy_headers: dict[str, str] = {}
-        self._update_version(version)
+        if version is HttpVersion11:
+            self.version = version
+        else:
+            self._update_version(version)
         self._update_host(url)
         self._update_path(params)
         self._update_headers(headers)
-        self._update_auth(auth)
-        self.update_cookies(cookies)
+        if auth is not None or self._url_auth is not None:
+            self._update_auth(auth)
+        if cookies:
+            self.update_cookies(cookies)
         if files is not None:
             warnings.warn("files is deprecated, use data", DeprecationWarning, stacklevel=3)
             if data is not None:
@@ -446,6 +451,8 @@ class _ResponseContent(FlowControlStreamReader):
     """
 
     _on_eof: Callable[[], None] | None = None
+    #: Resolved when the body ends or fails (``read()`` of the whole body waits on it).
+    _end_waiter: asyncio.Future[None] | None = None
 
     def __init__(self, control: StreamControl, *,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -454,9 +461,19 @@ class _ResponseContent(FlowControlStreamReader):
 
     def feed_eof(self) -> None:
         super().feed_eof()
+        self._end()
         callback, self._on_eof = self._on_eof, None
         if callback is not None:
             callback()
+
+    def set_exception(self, exc: BaseException) -> None:
+        super().set_exception(exc)
+        self._end()
+
+    def _end(self) -> None:
+        waiter, self._end_waiter = self._end_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 #: A body sink pauses the transport while more than this many bytes wait
@@ -819,13 +836,25 @@ class ClientResponse:
         """
         connection = self.connection
         if connection is not None and not content.is_eof():
-            control = content.control if isinstance(content, _ResponseContent) \
-                else connection.reader
+            if isinstance(content, _ResponseContent):
+                control: StreamControl = content.control
+                # One future, resolved by the end or the failure of the body
+                # (wait_eof() would add a shield and its callbacks). It is set
+                # first: resuming may complete the body at once.
+                waiter = (self._loop or connection._loop).create_future()
+                content._end_waiter = waiter
+            else:
+                control = connection.reader
             self._reading_all = True
-            control.resume_stream()
             try:
-                await content.wait_eof()
+                control.resume_stream()
+                if not isinstance(content, _ResponseContent):
+                    await content.wait_eof()
+                elif not content.is_eof() and content.exception() is None:
+                    await waiter
             finally:
+                if isinstance(content, _ResponseContent):
+                    content._end_waiter = None
                 self._reading_all = False
                 # Once the body is complete the connection may already serve
                 # another request, whose reader must keep its stream flowing.
