@@ -945,6 +945,26 @@ def test_body_longer_than_content_length_fails_before_writing_that_piece() -> No
         assert our_read(kind, out.data).body == b"abcde"
 
 
+async def test_length_body_of_any_buffer_type_gives_the_same_bytes_and_drains() -> None:
+    # bytes take a shorter path than bytearray and memoryview: same result.
+    results = []
+    for make in (bytes, bytearray, memoryview):
+        out = Collector()
+        response = Response(out, 200)
+        response.add_header("Content-Length", str(5 * 2**15))
+        response.send_headers()
+        for _ in range(5):
+            await response.write(make(b"x" * 2**15))
+        await response.write(make(b""))
+        await response.write_eof()
+        results.append((out.data, out.drains, response.output_length))
+    assert results[0] == results[1] == results[2]
+    data, drains, output_length = results[0]
+    assert drains == 2  # once past 64 KiB written, and at write_eof()
+    assert output_length == len(data)
+    assert our_read("response", data).body == b"x" * 5 * 2**15
+
+
 def test_short_body_fails_at_write_eof_and_closes() -> None:
     for kind in ("response", "request"):
         out = Collector()
