@@ -164,7 +164,8 @@ class ServerWriter(StreamWriter):
         if self._corked is not None:
             if self.driven:
                 # The request loop writes it before control leaves it.
-                self.schedule_flush()
+                if not self._scheduled:
+                    self.schedule_flush()
             else:
                 self.flush()
         return super().drain()

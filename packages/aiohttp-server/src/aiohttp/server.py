@@ -560,7 +560,7 @@ class ServerHttpProtocol(StreamProtocol):
                 if type(result) is types.CoroutineType or (
                         result is not None and hasattr(result, "__await__")):
                     await result
-                if writer._corked is not None:
+                if writer._corked is not None and not writer._scheduled:
                     writer.schedule_flush()
                 if self.transport is None or writer.upgraded:
                     break
