@@ -16,6 +16,7 @@ import h11
 import pytest
 
 from aiohttp import errors
+from aiohttp._server_writer import JOIN_LIMIT
 from aiohttp.parsers import LinesParser
 from aiohttp.protocol import RawRequestMessage, Response
 from aiohttp.server import ServerHttpProtocol
@@ -875,3 +876,58 @@ async def test_requests_alternate_between_inline_and_task_and_cancel_cleanly() -
         await asyncio.sleep(0)
     assert not running_task(protocol) and protocol._coro is None
     assert protocol.started == 4
+
+
+class WriteRecorder(FakeTransport):
+    """Keeps each write apart, to see how a response is cut into sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        super().write(data)
+        self.writes.append(bytes(data))
+
+
+class BigBody(ServerHttpProtocol):
+    async def handle_request(self, message: RawRequestMessage, payload: StreamReader) -> None:
+        body = b"x" * int(message.path[1:])
+        response = Response(self.writer, 200, http_version=message.version)
+        response.add_header("Content-Length", str(len(body)))
+        response.send_headers()
+        response.write(body)
+        await response.write_eof()
+
+
+async def responded(transport: WriteRecorder, size: int) -> None:
+    deadline = time.monotonic() + GUARD
+    while not transport.written.endswith(b"x" * size) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("size", [2**14, JOIN_LIMIT])
+async def test_a_large_body_leaves_in_one_write_with_its_head(size: int) -> None:
+    protocol = BigBody(keep_alive=30)
+    transport = WriteRecorder()
+    protocol.connection_made(transport)
+    protocol.data_received(GET % size)
+    await responded(transport, size)
+    assert len(transport.writes) == 1
+    (status, headers, body), = parse_all(bytes(transport.written))
+    assert status == 200 and body == b"x" * size
+    transport.closed = True
+    protocol.connection_lost(None)
+
+
+async def test_a_body_over_the_join_limit_follows_its_head_uncopied() -> None:
+    protocol = BigBody(keep_alive=30)
+    transport = WriteRecorder()
+    protocol.connection_made(transport)
+    protocol.data_received(GET % (JOIN_LIMIT + 1))
+    await responded(transport, JOIN_LIMIT + 1)
+    head, body = transport.writes
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert body == b"x" * (JOIN_LIMIT + 1)
+    transport.closed = True
+    protocol.connection_lost(None)

@@ -13,7 +13,9 @@ it, so that a small response goes out in one ``send`` rather than two: a
 system call costs more than everything else the server does for a
 request. What is held is written:
 
-* at once when it reaches ``CORK_LIMIT``, or before a large write;
+* at once when it reaches ``CORK_LIMIT``; with a large write, joined to
+  it up to ``JOIN_LIMIT`` (one ``send`` for a head and a 1 MiB body), else
+  just before it;
 * by ``flush()``, which the server calls whenever its request loop gives
   control back to the event loop (the handler waits for something) and
   before it closes the connection;
@@ -39,6 +41,12 @@ from .streams import StreamWriter
 _CLOSE_END = b"Connection: close\r\n\r\n"
 #: Held-back bytes are written at once when they reach this size.
 CORK_LIMIT = 2**14
+#: A write up to this size goes out joined to the held-back head before it.
+#: The copy costs about what the saved ``send`` does (server CPU per 1 MiB
+#: response unchanged), and the client gets the response in one piece
+#: rather than a lone head first: ``bench_server.py`` GET 1 MiB went from
+#: about 2,600 to 3,600 requests/s. Above it a copy is not worth it.
+JOIN_LIMIT = 2**20
 
 
 class _Flusher:
@@ -116,7 +124,14 @@ class ServerWriter(StreamWriter):
             self._transport.write(data)  # nothing held back: straight out
             return
         if len(data) >= CORK_LIMIT:
-            # A large body: joining would copy it; two sends cost less.
+            corked = self._corked
+            if (corked is not None and len(data) <= JOIN_LIMIT
+                    and not self._transport.is_closing()):
+                # A large body after a held-back head: one write of both.
+                self._corked = None
+                corked.append(data)
+                self._transport.write(b"".join(corked))
+                return
             self.flush()
             self._transport.write(data)
             return
