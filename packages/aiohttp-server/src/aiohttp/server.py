@@ -35,11 +35,12 @@ request whose handler does not wait is served right there, and its
 response is written with the others at the end of the loop iteration
 (``_server_writer``). Only when a handler waits for something does a task
 take the loop over, until it waits for the next head again. The
-connection's ``StreamParser`` (``self.reader``) and its buffer serve every
-request. A handler may take the connection over after writing a ``101``
-response (the WebSocket upgrade): ``self.reader.set_parser(...)`` switches
-the parser, and the server closes the connection once that handler
-returns.
+connection's ``StreamParser`` (``self.reader``), its buffer and one head
+parser generator serve every request; a body parser replaces the head
+parser for the time of its body. A handler may take the connection over
+after writing a ``101`` response (the WebSocket upgrade):
+``self.reader.set_parser(...)`` switches the parser, and the server closes
+the connection once that handler returns.
 """
 
 from __future__ import annotations
