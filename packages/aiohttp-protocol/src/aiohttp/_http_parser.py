@@ -309,7 +309,7 @@ class HttpRequestParser(HttpParser):
         if hosts is None or len(hosts) != 1 or hosts[0] not in _valid_hosts:
             _check_host(version, hosts)
         if TRANSFER_ENCODING in fields or CONTENT_LENGTH in fields:
-            request_body_length(version, headers)
+            remember_body_length(headers, request_body_length(version, headers), version)
         options = fields.getall(CONNECTION, None)
         if options is None:
             close = version is not HttpVersion11
@@ -374,16 +374,13 @@ class HttpResponseParser(HttpParser):
                 raise _closed_before_status_line() from None
         if match is not None:
             end = match.end()
-            head = buf[:end - 2]
-            del buf[:end]
-            lines = head.decode("utf-8", "surrogateescape").split("\r\n")
-            if len(lines) - 2 > self.max_header_count:
-                raise TooManyHeaders(self.max_header_count)
-            pairs = []
-            for line in lines[1:-1]:
-                name, _, value = line.partition(":")
-                pairs.append((name, value.strip(" \t")))
-            out.feed_data(self._message(lines[0], pairs))
+            if end == len(buf):  # the usual case: the buffer holds just the head
+                text = buf.decode("utf-8", "surrogateescape")
+                buf.clear()
+            else:
+                text = buf[:end].decode("utf-8", "surrogateescape")
+                del buf[:end]
+            out.feed_data(self._fast_message(text))
             return
         try:
             status, fields = yield from self._read_head(buf)
@@ -433,19 +430,56 @@ class HttpResponseParser(HttpParser):
         return status, [(name.decode("utf-8", "surrogateescape"),
                          value.decode("utf-8", "surrogateescape")) for name, value in fields]
 
+    def _fast_message(self, head: str) -> RawResponseMessage:
+        """Build the message from a decoded head that RESPONSE_HEAD_RE
+        matched whole, its blank line included.
+
+        The same message as ``_message`` gives (the tests compare them),
+        without the intermediate list of pairs and with the usual
+        ``Connection`` values decided without building the option set.
+        """
+        lines = head.split("\r\n")
+        if len(lines) - 3 > self.max_header_count:
+            raise TooManyHeaders(self.max_header_count)
+        fields: CIMultiDict[str] = CIMultiDict()
+        add = fields.add
+        for line in lines[1:-2]:
+            name, _, value = line.partition(":")
+            add(name, value.strip(" \t"))
+        return self._finish(lines[0], fields)
+
     def _message(self, status: str, pairs: list[tuple[str, str]]) -> RawResponseMessage:
+        return self._finish(status, CIMultiDict(pairs))
+
+    def _finish(self, status: str, fields: CIMultiDict[str]) -> RawResponseMessage:
         version_text, code, *rest = status.split(" ", 2)
         version = _VERSIONS.get(version_text[-1]) or HttpVersion(1, int(version_text[-1]))
-        headers = CIMultiDictProxy(CIMultiDict(pairs))
-        close = _wants_close(version, headers)
-        if CONTENT_LENGTH in headers:
-            response_body_length(headers)
-            if TRANSFER_ENCODING in headers:
+        headers = CIMultiDictProxy(fields)
+        # The lookups below go to the multidict itself, one layer less than
+        # through its proxy.
+        options = fields.getall(CONNECTION, None)
+        if options is None:
+            close = version is HttpVersion10  # HTTP/1.1 and later persist
+        elif (len(options) == 1 and version is HttpVersion11
+              and options[0] in _CLOSE_OPTION):  # the usual "keep-alive" or "close"
+            close = _CLOSE_OPTION[options[0]]
+        else:
+            close = _wants_close(version, headers)
+        if CONTENT_LENGTH in fields or TRANSFER_ENCODING in fields:
+            # Checked now (conflicting lengths are an InvalidHeader before the
+            # head is handed on) and remembered for the payload parser.
+            remember_body_length(headers, response_body_length(headers))
+            if CONTENT_LENGTH in fields and TRANSFER_ENCODING in fields:
                 # RFC 9112 section 6.3 rule 3: Transfer-Encoding wins, and the
                 # connection is not to be trusted with another message.
                 close = True
-        return RawResponseMessage(version, int(code), rest[0] if rest else "", headers, close,
-                                  content_coding(headers.get(CONTENT_ENCODING)))
+        coding = fields.get(CONTENT_ENCODING)
+        if coding is not None:
+            coding = content_coding(coding)
+        # tuple.__new__ skips the Python-level NamedTuple constructor: this
+        # runs once per response.
+        return tuple.__new__(RawResponseMessage, (
+            version, int(code), rest[0] if rest else "", headers, close, coding))
 
 
 class HttpPrefixParser:
@@ -587,6 +621,13 @@ def response_body_length(headers: CIMultiDictProxy[str]) -> int | None:
     values = headers.getall(CONTENT_LENGTH, None)
     if values is None:
         return None
+    if len(values) == 1:
+        value = values[0]
+        # The usual field, one run of ASCII digits: what the general path
+        # below accepts for it (a one-member list, CONTENT_LENGTH_RE), read
+        # without building the set.
+        if value.isdigit() and value.isascii() and len(value) <= 18:
+            return int(value)
     found = {member.strip(" \t") for value in values for member in value.split(",")}
     if len(found) != 1:
         raise InvalidHeader(f"Content-Length: conflicting values {sorted(found)!r}")
@@ -594,6 +635,34 @@ def response_body_length(headers: CIMultiDictProxy[str]) -> int | None:
     if CONTENT_LENGTH_RE.fullmatch(value) is None:
         raise InvalidHeader(f"Content-Length: {value!r}")
     return int(value)
+
+
+#: The body length the head parser found for the last message it parsed:
+#: (its headers, its version or None for a response, the length). The
+#: payload parser that follows for the same message takes it from here
+#: rather than reading the framing fields again. The headers are a
+#: read-only proxy over a multidict nobody else holds, so the length stays
+#: right for as long as the entry names them; holding them keeps their
+#: identity from being reused.
+_last_body_length: tuple[object, HttpVersion | None, int | None] = (None, None, None)
+
+
+def remember_body_length(headers: CIMultiDictProxy[str], length: int | None,
+                         version: HttpVersion | None = None) -> None:
+    """Note the body length a head parser just found (see ``known_body_length``)."""
+    global _last_body_length
+    _last_body_length = (headers, version, length)
+
+
+def known_body_length(headers: CIMultiDictProxy[str],
+                      version: HttpVersion | None = None) -> tuple[bool, int | None]:
+    """``(True, length)`` when the head parser just found the body length
+    of the message with these ``headers`` (and this ``version``, None for a
+    response), else ``(False, None)``."""
+    cached_headers, cached_version, length = _last_body_length
+    if cached_headers is headers and cached_version is version:
+        return True, length
+    return False, None
 
 
 #: Host values already found valid. Clients send the same few hosts over

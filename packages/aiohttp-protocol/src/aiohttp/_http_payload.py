@@ -17,6 +17,7 @@ from ._http_parser import (
     DEFAULT_MAX_HEADER_COUNT,
     DEFAULT_MAX_HEADERS,
     UNTIL_CLOSE,
+    known_body_length,
     request_body_length,
     response_body_length,
     show_line,
@@ -118,9 +119,13 @@ class HttpPayloadParser:
             code = message.code
             if code < 200 or code == 204 or code == 304:
                 return None
-            length = response_body_length(message.headers)
+            known, length = known_body_length(message.headers)
+            if not known:
+                length = response_body_length(message.headers)
         else:
-            length = request_body_length(message.version, message.headers)
+            known, length = known_body_length(message.headers, message.version)
+            if not known:
+                length = request_body_length(message.version, message.headers)
             if length is None:
                 # RFC 9112 section 6.3 rule 7: a request without framing
                 # headers has no body, readall or not.

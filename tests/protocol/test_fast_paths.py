@@ -1,0 +1,185 @@
+"""The fast paths give exactly what the general paths give.
+
+Each fast path (the response head parsed in one piece, the body length
+remembered from the head parser, the usual Content-Length read without the
+general list handling) is compared with the general path on the same input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, TypeVar
+
+import pytest
+
+from aiohttp import _http_parser
+from aiohttp.errors import InvalidHeader
+from aiohttp.parsers import ParserBuffer
+from aiohttp.protocol import HttpPayloadParser, HttpRequestParser, HttpResponseParser
+from multidict import CIMultiDict, CIMultiDictProxy
+
+RESPONSE_HEADS = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 5\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+    b"HTTP/1.1 204 No Content\r\n\r\n",
+    b"HTTP/1.1 304\r\nETag: x\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nConnection: Close\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nConnection: keep-alive, close\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"HTTP/1.2 200 OK\r\nContent-Length: 7\r\n\r\n",
+    b"HTTP/1.3 100 0\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n\r\n",
+    b"HTTP/1.2 200 OK\r\nConnection: close\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length:  007 \r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: X-GZIP\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip, br\r\n\r\n",
+    b"HTTP/1.1 200 \xc3\xa9t\xc3\xa9\r\nX-Bytes: \xff\xfe\r\nx: \t a b \t\r\n\r\n",
+]
+
+BAD_LENGTHS = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456789\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: \xd9\xa3\r\n\r\n",  # ARABIC-INDIC DIGIT THREE
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
+]
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def feed_data(self, data: Any) -> None:
+        self.items.append(data)
+
+    def feed_eof(self) -> None:
+        pass
+
+    def set_exception(self, exc: BaseException) -> None:
+        raise exc
+
+
+_T = TypeVar("_T")
+
+
+def _run(gen: Generator[None, bytes, _T]) -> _T:
+    try:
+        next(gen)
+    except StopIteration as stop:
+        value: _T = stop.value
+        return value
+    raise AssertionError("the parser wanted more input")
+
+
+def _buffer(data: bytes) -> ParserBuffer:
+    buf = ParserBuffer()
+    buf.feed_data(data)
+    return buf
+
+
+@pytest.mark.parametrize("head", RESPONSE_HEADS)
+def test_response_fast_path_matches_general_path(head: bytes) -> None:
+    parser = HttpResponseParser()
+    out = _Out()
+    buf = _buffer(head + b"rest")
+    _run(parser(out, buf))
+    assert bytes(buf) == b"rest"
+    (fast,) = out.items
+    status, pairs = _run(parser._read_head(_buffer(head)))
+    general = parser._message(status, pairs)
+    assert type(fast) is type(general)
+    assert fast == general
+    assert list(fast.headers.items()) == list(general.headers.items())
+    # And what the rules say, worked out the long way (RFC 9112 sections 9.3
+    # and 6.3 rule 3), independently of the shared code both paths use.
+    headers = general.headers
+    assert general.should_close == (
+        _http_parser._wants_close(general.version, headers)
+        or ("Content-Length" in headers and "Transfer-Encoding" in headers))
+    assert general.compression == _http_parser.content_coding(headers.get("Content-Encoding"))
+
+
+@pytest.mark.parametrize("head", BAD_LENGTHS)
+def test_bad_lengths_refused_on_both_paths(head: bytes) -> None:
+    parser = HttpResponseParser()
+    with pytest.raises(InvalidHeader):
+        _run(parser(_Out(), _buffer(head)))
+    status, pairs = _run(parser._read_head(_buffer(head)))
+    with pytest.raises(InvalidHeader):
+        parser._message(status, pairs)
+
+
+@pytest.mark.parametrize("value", ["0", "13", "007", "999999999999999999", "5, 5", " 5 ",
+                                   "5,5", "5 , 5"])
+def test_response_body_length_usual_value_matches_list_handling(value: str) -> None:
+    # The general path, spelled out: every member of every value, one distinct one.
+    (member,) = {part.strip(" \t") for part in value.split(",")}
+    headers = CIMultiDictProxy(CIMultiDict([("Content-Length", value)]))
+    assert _http_parser.response_body_length(headers) == int(member)
+
+
+@pytest.mark.parametrize("value", ["", "1234567890123456789", "\u0663", "+5", "5 6", "1_0"])
+def test_response_body_length_refuses_what_it_refused(value: str) -> None:
+    headers = CIMultiDictProxy(CIMultiDict([("Content-Length", value)]))
+    with pytest.raises(InvalidHeader):
+        _http_parser.response_body_length(headers)
+
+
+def _forget() -> None:
+    _http_parser.remember_body_length(CIMultiDictProxy(CIMultiDict()), None)
+
+
+@pytest.mark.parametrize("head", RESPONSE_HEADS)
+@pytest.mark.parametrize("readall", [False, True])
+def test_remembered_response_length_equals_computed(head: bytes, readall: bool) -> None:
+    out = _Out()
+    _run(HttpResponseParser()(out, _buffer(head)))
+    (message,) = out.items
+    remembered = HttpPayloadParser(message, readall=readall).body_length()
+    _forget()
+    assert _http_parser.known_body_length(message.headers) == (False, None)
+    computed = HttpPayloadParser(message, readall=readall).body_length()
+    assert remembered == computed
+
+
+@pytest.mark.parametrize("head", [
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+    b"POST / HTTP/1.0\r\nContent-Length: 3\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+])
+def test_remembered_request_length_equals_computed(head: bytes) -> None:
+    out = _Out()
+    _run(HttpRequestParser()(out, _buffer(head)))
+    (message,) = out.items
+    remembered = HttpPayloadParser(message).body_length()
+    _forget()
+    computed = HttpPayloadParser(message).body_length()
+    assert remembered == computed
+
+
+def test_remembered_length_is_for_those_headers_and_version_only() -> None:
+    out = _Out()
+    _run(HttpRequestParser()(out, _buffer(
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n")))
+    (message,) = out.items
+    # The same headers with another version are not the parsed message: the
+    # length is computed again, and HTTP/1.0 with Transfer-Encoding is refused.
+    from aiohttp.protocol import HttpVersion10
+    other = message._replace(version=HttpVersion10)
+    with pytest.raises(InvalidHeader):
+        HttpPayloadParser(other).body_length()
+    # A copy of the headers is not the parsed message's headers either.
+    copy = CIMultiDictProxy(CIMultiDict(message.headers))
+    assert _http_parser.known_body_length(copy, message.version)[0] is False
