@@ -7,7 +7,7 @@ general list handling) is compared with the general path on the same input.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Awaitable, Generator, Iterable
 from typing import Any, TypeVar
 
 import pytest
@@ -15,7 +15,15 @@ import pytest
 from aiohttp import _http_parser
 from aiohttp.errors import InvalidHeader
 from aiohttp.parsers import ParserBuffer
-from aiohttp.protocol import HttpPayloadParser, HttpRequestParser, HttpResponseParser
+from aiohttp._http_writer import _DONE
+from aiohttp.protocol import (
+    HttpPayloadParser,
+    HttpRequestParser,
+    HttpResponseParser,
+    HttpVersion,
+    HttpVersion11,
+    Response,
+)
 from multidict import CIMultiDict, CIMultiDictProxy
 
 RESPONSE_HEADS = [
@@ -183,3 +191,108 @@ def test_remembered_length_is_for_those_headers_and_version_only() -> None:
     # A copy of the headers is not the parsed message's headers either.
     copy = CIMultiDictProxy(CIMultiDict(message.headers))
     assert _http_parser.known_body_length(copy, message.version)[0] is False
+
+
+# -- the writer ----------------------------------------------------------------------
+
+
+class _Transport:
+    """Keeps every byte written."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def writelines(self, data: Iterable[bytes]) -> None:
+        for piece in data:
+            self.write(piece)
+
+    def drain(self) -> Awaitable[None]:
+        return _DONE
+
+
+def _outcome(steps: list[bytes | None], *, general: bool, hold: bool = False,
+             length: str = "13",
+             version: HttpVersion = HttpVersion11, close: bool = False,
+             ) -> tuple[bytes, list[str], int, bool]:
+    """Play ``steps`` (a body piece to write, None for write_eof) on a
+    response, on the usual path or forced onto the general one (bytearray
+    pieces; with ``hold``, also a chunking filter that holds the body until
+    write_eof, which leaves the bytes of a good body unchanged); what was
+    written, the errors, output_length and keep_alive()."""
+    transport = _Transport()
+    response = Response(transport, 200, http_version=version, close=close)
+    response.add_headers(("Content-Type", "text/plain"), ("Content-Length", length))
+    if hold:
+        response.add_chunking_filter(1 << 20)
+    errors = []
+    for step in steps:
+        try:
+            if step is None:
+                response.write_eof()
+            else:
+                response.write(bytearray(step) if general else step)
+        except (ValueError, RuntimeError) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return b"".join(transport.writes), errors, response.output_length, response.keep_alive()
+
+
+_Steps = list[tuple[list[bytes | None], str]]
+GOOD_BODIES: _Steps = [
+    ([b"Hello, World!", None], "13"),
+    ([b"Hello, ", b"World!", None], "13"),
+    ([b"", b"Hello, World!", None, None], "13"),
+    ([None], "0"),
+    ([b"", None], "0"),
+]
+BAD_BODIES: _Steps = [
+    ([b"Hello", None], "13"),  # too short: ValueError, closes
+    ([b"Hello, World!!", None], "13"),  # too long: ValueError
+    ([b"Hello, World!", b"x", None], "13"),
+    ([b"Hello, World!", None, b"x"], "13"),  # after the end: RuntimeError
+]
+
+
+@pytest.mark.parametrize(("steps", "length"), GOOD_BODIES + BAD_BODIES)
+@pytest.mark.parametrize("close", [False, True])
+def test_response_usual_path_writes_what_the_general_path_writes(
+        steps: list[bytes | None], length: str, close: bool) -> None:
+    usual = _outcome(steps, general=False, length=length, close=close)
+    general = _outcome(steps, general=True, length=length, close=close)
+    assert usual == general
+    assert usual[0].startswith(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                               b"Content-Length: " + length.encode() + b"\r\n")
+
+
+@pytest.mark.parametrize(("steps", "length"), GOOD_BODIES)
+@pytest.mark.parametrize("close", [False, True])
+def test_response_usual_end_writes_what_the_general_end_writes(
+        steps: list[bytes | None], length: str, close: bool) -> None:
+    assert (_outcome(steps, general=False, length=length, close=close)
+            == _outcome(steps, general=True, hold=True, length=length, close=close))
+
+
+def test_response_usual_end_refuses_a_short_body_and_closes() -> None:
+    data, errors, output_length, keep_alive = _outcome([b"Hello", None], general=False)
+    assert errors == ["ValueError: the body ended after 5 of the 13 bytes of its Content-Length"]
+    assert keep_alive is False
+    assert data.endswith(b"\r\n\r\nHello") and output_length == len(data)
+
+
+def test_response_body_never_leaves_without_its_head() -> None:
+    # send_headers() refuses a field put into ``headers`` directly after it
+    # has chosen the body writer; the writes that follow must refuse too,
+    # not send the body alone.
+    transport = _Transport()
+    response = Response(transport, 200)
+    response.add_header("Content-Length", "1")
+    response.headers["X-Bad"] = "a\r\nInjected: yes"
+    with pytest.raises(ValueError):
+        response.send_headers()
+    with pytest.raises(ValueError):
+        response.write(b"x")
+    with pytest.raises(ValueError):
+        response.write_eof()
+    assert transport.writes == []

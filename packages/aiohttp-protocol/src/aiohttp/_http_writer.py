@@ -596,6 +596,13 @@ class HttpMessage:
         Returns an awaitable that waits for the transport to drain when much
         was written since the last time; it may be ignored.
         """
+        if not self.headers_sent and type(chunk) is bytes and not self._eof:
+            # The first write: the head goes first (what the general path
+            # below would do before anything else), and the body then takes
+            # the usual path. Never the usual path with the head unsent: a
+            # send_headers() that failed after choosing the writer must fail
+            # again, not let the body out without its head.
+            self.send_headers()
         if (self._writer is HttpMessage._write_length and type(chunk) is bytes
                 and self.filter is None and not self._eof and chunk):
             # The usual write (bytes, a Content-Length, no filter): what the
@@ -647,6 +654,17 @@ class HttpMessage:
             return _DONE
         if not self.headers_sent:
             self.send_headers()
+        if self._writer is HttpMessage._write_length and self.filter is None:
+            # The usual end (a Content-Length, no filter): what the general
+            # path below does for it, without its calls.
+            self._eof = True
+            length = self.length
+            if length is not None and self._body_length < length:
+                self.force_close()
+                raise ValueError(f"the body ended after {self._body_length} of the "
+                                 f"{self.length} bytes of its Content-Length")
+            self._unflushed = 0
+            return _DrainLater(self.transport)
         pieces: list[bytes] = []
         if self.filter is not None:
             for stage in self.filter:
