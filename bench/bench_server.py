@@ -28,7 +28,6 @@ import os
 import resource
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -42,6 +41,10 @@ ROOT = Path(__file__).resolve().parent
 PEERS = ROOT / "peers"
 VENVS = ROOT / ".venvs"
 TICKS = os.sysconf("SC_CLK_TCK")
+# The child-process helpers the tests use too (free port, wait, stop).
+sys.path.insert(0, str(ROOT.parent / "tests" / "support"))
+
+from local_peers import free_port, stop_process, wait_listening  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,6 @@ WORKLOADS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
@@ -86,36 +83,12 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def wait_listening(port: int, process: subprocess.Popen[bytes], guard: float = 30.0) -> None:
-    deadline = time.monotonic() + guard
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
-
-
 def start(server: Server, port: int, *args: str) -> subprocess.Popen[bytes]:
     command = ["taskset", "-c", "0", str(server.python), str(PEERS / server.script), str(port),
                *args]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wait_listening(port, process)
+    wait_listening(port, process, f"{server.name} server")
     return process
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stderr is not None:
-        process.stderr.close()
 
 
 def wrk(port: int, path: str, script: str | None, seconds: float,
@@ -163,7 +136,7 @@ def measure(server: Server, workload: str, seconds: float, connections: int) -> 
         wall = time.monotonic() - wall0
         cpu = cpu_seconds(process.pid) - cpu0
     finally:
-        stop(process)
+        stop_process(process)
     return Result(count / min(wall, seconds + 0.05), cpu / max(count, 1) * 1e6, errors)
 
 
@@ -243,7 +216,7 @@ def run_memory(args: argparse.Namespace) -> None:
     finally:
         for sock in sockets:
             sock.close()
-        stop(process)
+        stop_process(process)
     growth = after - before
     print(f"{args.connections_idle} idle keep-alive connections (each served one request), "
           f"{alive} still open at the measurement")

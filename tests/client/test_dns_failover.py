@@ -13,7 +13,7 @@ from aiohttp.client import HttpClient, request
 from aiohttp.connector import TCPConnector
 from aiohttp.errors import ConnectionError, OsConnectionError
 from client_peers import RawServer, response
-from nginx_server import free_port
+from local_peers import free_port
 
 
 def named(name: bytes) -> RawServer:

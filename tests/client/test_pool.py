@@ -10,7 +10,7 @@ from aiohttp.client import request
 from aiohttp.connector import BaseConnector, TCPConnector
 from aiohttp.errors import ClientConnectionError, IncompleteRead, OsConnectionError
 from client_peers import RawServer, Recorded, read_request, response
-from nginx_server import free_port
+from local_peers import free_port
 
 
 def ok(req: Recorded) -> bytes:

@@ -19,7 +19,7 @@ from aiohttp.errors import HttpProxyError, OsConnectionError, ProxyConnectionErr
 from aiohttp.helpers import BasicAuth
 from aiohttp.protocol import HttpResponseParser, Request
 from client_peers import RawServer, Recorded, TinyProxy, read_request, response
-from nginx_server import free_port
+from local_peers import free_port
 
 
 def hello(req: Recorded) -> bytes:

@@ -6,7 +6,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 import trustme
+from local_peers import free_port, stop_process
 
 HERE = Path(__file__).parent
 GUARD = 15.0
@@ -25,12 +25,6 @@ GUARD = 15.0
 #: in three processes takes a second on a quiet machine, far longer on a
 #: loaded CI runner.
 START_GUARD = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Gunicorn:
@@ -65,13 +59,7 @@ class Gunicorn:
         raise AssertionError(f"gunicorn did not answer: {self.log.read_text()}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(GUARD)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, signal.SIGQUIT, GUARD)
 
 
 Start = Callable[..., Gunicorn]

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import socket
 import ssl
 import subprocess
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from local_peers import free_port, stop_process, wait_listening
 from multidict import CIMultiDict
-from nginx_server import free_port
 
 
 class Recorded(NamedTuple):
@@ -211,23 +209,13 @@ class TinyProxy:
         conf.write_text("\n".join(lines) + "\n")
         self.process = subprocess.Popen(["tinyproxy", "-d", "-c", str(conf)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"tinyproxy did not start: {self.log}") from None
-                time.sleep(0.05)
+        try:
+            wait_listening(self.port, self.process, "tinyproxy", detail=lambda: self.log)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            stop_process(process)

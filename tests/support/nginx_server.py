@@ -10,10 +10,10 @@ foreground as a child process; ``stop()`` ends it. Nothing outside
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
 from pathlib import Path
+
+from local_peers import free_port, stop_process, wait_listening
 
 NGINX = "/usr/sbin/nginx"
 
@@ -21,14 +21,6 @@ NGINX = "/usr/sbin/nginx"
 SMALL_BODY = b"Hello, world!\n"
 PAGE_BODY = b"".join(b"<p>line %d of a page that compresses well</p>\n" % i for i in range(400))
 BIG_SIZE = 2**20
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _config(workdir: Path, root: Path, port: int, access_log: bool) -> str:
@@ -95,29 +87,17 @@ class NginxServer:
             command = ["taskset", "-c", str(cpu), *command]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    log = (self.workdir / "error.log")
-                    detail = log.read_text() if log.exists() else ""
-                    raise RuntimeError(f"nginx did not start: {detail}") from None
-                time.sleep(0.05)
+        try:
+            wait_listening(self.port, self.process, "nginx", detail=self._error_log)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def _error_log(self) -> str:
+        log = self.workdir / "error.log"
+        return log.read_text() if log.exists() else ""
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        if process is not None:
+            stop_process(process)
