@@ -7,6 +7,7 @@ general list handling) is compared with the general path on the same input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Generator, Iterable
 from typing import Any, TypeVar
 
@@ -24,7 +25,7 @@ from aiohttp.protocol import (
     HttpVersion11,
     Response,
 )
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 RESPONSE_HEADS = [
     b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\n",
@@ -296,3 +297,31 @@ def test_response_body_never_leaves_without_its_head() -> None:
     with pytest.raises(ValueError):
         response.write_eof()
     assert transport.writes == []
+
+
+_FIELDS = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "13"),
+           (istr("X-Istr"), "v"), ("x-lower", "\u00e9t\u00e9 \udcff"), ("ETag", '"a b"'),
+           ("Cache-Control", "no-cache")]
+
+
+@pytest.mark.parametrize("count", range(len(_FIELDS) + 1))
+@pytest.mark.parametrize("close", [False, True])
+def test_response_usual_head_is_the_general_head(count: int, close: bool) -> None:
+    fields = _FIELDS[:count]
+    heads = []
+    for general in (False, True):
+        transport = _Transport()
+        response = Response(transport, 200, close=close)
+        response.add_headers(*fields)
+        if "Content-Length" not in dict(fields):
+            response.length = 0  # the usual path needs a length
+        if general:
+            response.headers  # the fields now live in the multidict: the general path
+        response.send_headers()
+        (head,) = transport.writes
+        # The Date line may differ if a second ends between the two heads.
+        head, dates = re.subn(rb"\r\nDate: [^\r\n]+ GMT\r\n", b"\r\nDate: -\r\n", head)
+        assert dates == 1
+        heads.append((head, response.output_length, response.keep_alive()))
+    assert heads[0] == heads[1]
+    assert heads[0][0].count(b"\r\n\r\n") == 1 and heads[0][0].endswith(b"\r\n\r\n")
