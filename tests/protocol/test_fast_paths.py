@@ -16,7 +16,7 @@ import pytest
 from aiohttp import _http_parser
 from aiohttp.errors import InvalidHeader
 from aiohttp.parsers import ParserBuffer
-from aiohttp._http_writer import _DONE
+from aiohttp._http_writer import _DONE, _content_length
 from aiohttp.protocol import (
     HttpPayloadParser,
     HttpRequestParser,
@@ -325,3 +325,20 @@ def test_response_usual_head_is_the_general_head(count: int, close: bool) -> Non
         heads.append((head, response.output_length, response.keep_alive()))
     assert heads[0] == heads[1]
     assert heads[0][0].count(b"\r\n\r\n") == 1 and heads[0][0].endswith(b"\r\n\r\n")
+
+
+@pytest.mark.parametrize("value", ["0", "13", " 13\t", "007", "999999999999999999",
+                                   "1234567890123456789", "", "-1", "+1", "1_0", "\u0663",
+                                   "\uff11", "1 2", "0x10", "1.0"])
+def test_add_header_content_length_as_the_check_says(value: str) -> None:
+    response = Response(_Transport(), 200)
+    try:
+        expected: int | str = _content_length(value.strip(" \t"))
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        response.add_header("Content-Length", value)
+        got: int | str | None = response.length
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected

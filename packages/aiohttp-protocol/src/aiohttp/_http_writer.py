@@ -357,9 +357,18 @@ class HttpMessage:
             _check_value(f"header {name}:", value)
         value = value.strip(" \t")
         if not upper:
-            self._store(name, value)
+            # self._store(name, value), inlined: the usual field.
+            if self._headers is None:
+                self._pending.append((name, value))
+            else:
+                self._headers.add(name, value)
         elif upper == "CONTENT-LENGTH":
-            self.length = _content_length(value)
+            # _content_length's check, inlined for the usual value; it
+            # raises the error for any other.
+            if value.isdigit() and value.isascii() and len(value) <= 18:
+                self.length = int(value)
+            else:
+                self.length = _content_length(value)
             if self._headers is None and self._length_text is None:
                 self._pending.append((name, value))
             else:
