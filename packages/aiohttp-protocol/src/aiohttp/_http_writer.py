@@ -822,7 +822,7 @@ class Response(HttpMessage):
                 or time.time() >= _defaults_cache[0]):
             super().send_headers()
             return
-        # The fields were checked by add_header. A handler gives one to three
+        # The fields were checked by add_header. A handler gives one to four
         # of them (Content-Length is one): one f-string is cheaper than the
         # general joins, and writes the same lines.
         pending = self._pending
@@ -836,6 +836,10 @@ class Response(HttpMessage):
         elif count == 3:
             (name1, value1), (name2, value2), (name3, value3) = pending
             text = f"{name1}: {value1}\r\n{name2}: {value2}\r\n{name3}: {value3}\r\n"
+        elif count == 4:
+            (name1, value1), (name2, value2), (name3, value3), (name4, value4) = pending
+            text = (f"{name1}: {value1}\r\n{name2}: {value2}\r\n{name3}: {value3}\r\n"
+                    f"{name4}: {value4}\r\n")
         elif count:
             text = "\r\n".join(map(": ".join, pending)) + "\r\n"
         else:  # a length set on the message, no field given
