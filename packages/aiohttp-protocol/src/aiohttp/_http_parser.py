@@ -133,6 +133,21 @@ def _wants_close(version: HttpVersion, headers: CIMultiDictProxy[str] | CIMultiD
     return False
 
 
+def _take_head(buf: ParserBuffer, end: int) -> str:
+    """Remove the head ``buf[:end]`` from ``buf`` and return it decoded.
+
+    Bytes that are not UTF-8 are kept as surrogates (``surrogateescape``), so
+    the head's own checks see them and nothing is lost.
+    """
+    if end == len(buf):  # the usual case: the buffer holds just the head
+        text = buf.decode("utf-8", "surrogateescape")
+        buf.clear()
+    else:
+        text = buf[:end].decode("utf-8", "surrogateescape")
+        del buf[:end]
+    return text
+
+
 class HttpParser:
     """What the head parsers share: their limits and the line reader.
 
@@ -243,14 +258,7 @@ class HttpRequestParser(HttpParser):
         if match is None and (yield from self._wait_for_head(buf)):
             match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
         if match is not None:
-            end = match.end()
-            if end == len(buf):  # the usual case: the buffer holds just the head
-                text = buf.decode("utf-8", "surrogateescape")
-                buf.clear()
-            else:
-                text = buf[:end].decode("utf-8", "surrogateescape")
-                del buf[:end]
-            out.feed_data(self._message(text))
+            out.feed_data(self._message(_take_head(buf, match.end())))
             return
         head = (yield from self._read_head(buf)) + _CRLF
         out.feed_data(self._message(head.decode("utf-8", "surrogateescape")))
@@ -373,14 +381,7 @@ class HttpResponseParser(HttpParser):
             except EofStream:
                 raise _closed_before_status_line() from None
         if match is not None:
-            end = match.end()
-            if end == len(buf):  # the usual case: the buffer holds just the head
-                text = buf.decode("utf-8", "surrogateescape")
-                buf.clear()
-            else:
-                text = buf[:end].decode("utf-8", "surrogateescape")
-                del buf[:end]
-            out.feed_data(self._fast_message(text))
+            out.feed_data(self._fast_message(_take_head(buf, match.end())))
             return
         try:
             status, fields = yield from self._read_head(buf)
