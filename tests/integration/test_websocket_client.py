@@ -9,38 +9,21 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
-from client_peers import TinyProxy
-from websockets.asyncio.server import ServerConnection, serve, unix_serve
-from websockets.exceptions import ConnectionClosed
-
 from aiohttp.connector import ProxyConnector, TCPConnector, UnixConnector
 from aiohttp.websocket import MSG_CLOSE, MSG_PONG, Message
 from aiohttp.websocket_client import WebSocketHandshakeError, ws_connect
+from client_peers import TinyProxy
+from websockets.asyncio.server import ServerConnection, unix_serve
+from ws_servers import websockets_echo as echo
+from ws_servers import websockets_peer as peer
 
 MiB = 1024 * 1024
 COMPRESSION = pytest.mark.parametrize("compression", ["deflate", None])
-
-
-async def echo(ws: ServerConnection) -> None:
-    try:
-        async for message in ws:
-            await ws.send(message)
-    except ConnectionClosed:
-        pass
-
-
-@asynccontextmanager
-async def peer(handler: Callable[[ServerConnection], Awaitable[None]] = echo,
-               **options: Any) -> AsyncIterator[int]:
-    async with serve(handler, "127.0.0.1", 0, **options) as server:
-        yield next(iter(server.sockets)).getsockname()[1]
 
 
 @COMPRESSION

@@ -14,21 +14,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosedError, InvalidStatus
-from websockets.typing import Subprotocol
-
 from aiohttp.protocol import RawRequestMessage, Response
 from aiohttp.server import ServerHttpProtocol
 from aiohttp.streams import StreamReader
 from aiohttp.websocket import (
     MSG_BINARY,
-    MSG_CLOSE,
-    MSG_PING,
     MSG_TEXT,
     accept_websocket,
-    do_handshake,
 )
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.typing import Subprotocol
+from ws_servers import echo_the_09_way
 
 MiB = 1024 * 1024
 COMPRESSION = pytest.mark.parametrize("compression", ["deflate", None])
@@ -70,23 +67,7 @@ class OldStyleServer(ServerHttpProtocol):
     async def handle_request(self, message: RawRequestMessage,
                              payload: StreamReader) -> None:
         assert self.transport is not None and self.writer is not None
-        code, headers, parser, writer = do_handshake(
-            message.method, message.headers, self.transport, protocols=("chat",))
-        response = Response(self.writer, code, http_version=message.version)
-        response.add_headers(*headers)
-        response.send_headers()
-        dataqueue = self.reader.set_parser(parser)
-        while True:
-            msg = await dataqueue.read()
-            if msg.tp == MSG_PING:
-                writer.pong(msg.data)
-            elif msg.tp == MSG_TEXT:
-                writer.send(msg.data)
-            elif msg.tp == MSG_BINARY:
-                writer.send(msg.data, binary=True)
-            elif msg.tp == MSG_CLOSE:
-                writer.close(msg.data)
-                break
+        await echo_the_09_way(message, self.reader, self.writer, self.transport)
 
 
 @asynccontextmanager

@@ -15,9 +15,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp.errors import HttpException
-from aiohttp.parsers import StreamProtocol
-from aiohttp.protocol import HttpRequestParser, Response
-from aiohttp.websocket import MSG_BINARY, MSG_TEXT, WebSocketConnection, accept_websocket
+from aiohttp.parsers import StreamParser, StreamProtocol
+from aiohttp.protocol import HttpRequestParser, RawRequestMessage, Response
+from aiohttp.streams import StreamWriter
+from aiohttp.websocket import (
+    MSG_BINARY,
+    MSG_CLOSE,
+    MSG_PING,
+    MSG_TEXT,
+    WebSocketConnection,
+    accept_websocket,
+    do_handshake,
+)
+from websockets.asyncio.server import ServerConnection
+from websockets.asyncio.server import serve as websockets_serve
+from websockets.exceptions import ConnectionClosed
 
 Handler = Callable[[WebSocketConnection], Awaitable[None]]
 
@@ -30,6 +42,48 @@ async def echo(ws: WebSocketConnection) -> None:
         elif message.tp == MSG_BINARY:
             ws.send_bytes(message.data)
     await ws.close()
+
+
+async def echo_the_09_way(message: RawRequestMessage, reader: StreamParser,
+                          response_writer: StreamWriter, transport: asyncio.WriteTransport,
+                          protocols: tuple[str, ...] = ("chat",)) -> None:
+    """The 0.9 handler pattern: ``do_handshake``, ``Response(101)``,
+    ``reader.set_parser(parser)``, then a read loop that echoes messages and
+    answers pings and the Close frame by hand."""
+    code, headers, parser, writer = do_handshake(
+        message.method, message.headers, transport, protocols=protocols)
+    response = Response(response_writer, code, http_version=message.version)
+    response.add_headers(*headers)
+    response.send_headers()
+    dataqueue = reader.set_parser(parser)
+    while True:
+        msg = await dataqueue.read()
+        if msg.tp == MSG_PING:
+            writer.pong(msg.data)
+        elif msg.tp == MSG_TEXT:
+            writer.send(msg.data)
+        elif msg.tp == MSG_BINARY:
+            writer.send(msg.data, binary=True)
+        elif msg.tp == MSG_CLOSE:
+            writer.close(msg.data)
+            break
+
+
+async def websockets_echo(ws: ServerConnection) -> None:
+    """The ``websockets`` library's side of an echo: every message back."""
+    try:
+        async for message in ws:
+            await ws.send(message)
+    except ConnectionClosed:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def websockets_peer(handler: Callable[[ServerConnection], Awaitable[None]] = websockets_echo,
+                          **options: Any) -> AsyncIterator[int]:
+    """A ``websockets`` library server on 127.0.0.1; yields its port."""
+    async with websockets_serve(handler, "127.0.0.1", 0, **options) as server:
+        yield next(iter(server.sockets)).getsockname()[1]
 
 
 class WebSocketServerProtocol(StreamProtocol):

@@ -18,12 +18,8 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from ws_frames import frame, run
-from ws_servers import serve
-
-from aiohttp.errors import HttpException
 from aiohttp.parsers import StreamProtocol
-from aiohttp.protocol import HttpRequestParser, Response
+from aiohttp.protocol import HttpRequestParser
 from aiohttp.websocket import (
     MSG_BINARY,
     MSG_CLOSE,
@@ -32,8 +28,9 @@ from aiohttp.websocket import (
     Message,
     WebSocketConnection,
     WebSocketError,
-    do_handshake,
 )
+from ws_frames import frame, run
+from ws_servers import echo_the_09_way, serve
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 
@@ -357,27 +354,9 @@ class OldStyleServer(StreamProtocol):
         assert self.writer is not None and self.transport is not None
         message = await self.reader.set_parser(HttpRequestParser()).read()
         try:
-            code, headers, parser, writer = do_handshake(
-                message.method, message.headers, self.transport, protocols=("chat",))
-        except HttpException:  # pragma: no cover
+            await echo_the_09_way(message, self.reader, self.writer, self.transport)
+        finally:
             self.transport.close()
-            raise
-        response = Response(self.writer, code, http_version=message.version)
-        response.add_headers(*headers)
-        response.send_headers()
-        dataqueue = self.reader.set_parser(parser)
-        while True:
-            msg = await dataqueue.read()
-            if msg.tp == MSG_PING:
-                writer.pong(msg.data)
-            elif msg.tp == MSG_TEXT:
-                writer.send(msg.data)
-            elif msg.tp == MSG_BINARY:
-                writer.send(msg.data, binary=True)
-            elif msg.tp == MSG_CLOSE:
-                writer.close(msg.data)
-                break
-        self.transport.close()
 
 
 @pytest.mark.parametrize("compression", ["deflate", None])

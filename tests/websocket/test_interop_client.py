@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
-from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-
 from aiohttp._ws_client import client_handshake
 from aiohttp.parsers import StreamProtocol
 from aiohttp.websocket import (
@@ -31,24 +27,12 @@ from aiohttp.websocket import (
     WebSocketError,
     WebSocketHandshakeError,
 )
+from websockets.asyncio.server import ServerConnection
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from ws_servers import websockets_peer as peer
 
 MiB = 1024 * 1024
 COMPRESSION = pytest.mark.parametrize("compression", ["deflate", None])
-
-
-async def echo(ws: ServerConnection) -> None:
-    try:
-        async for message in ws:
-            await ws.send(message)
-    except ConnectionClosed:
-        pass
-
-
-@asynccontextmanager
-async def peer(handler: Callable[[ServerConnection], Awaitable[None]] = echo,
-               **options: Any) -> AsyncIterator[int]:
-    async with serve(handler, "127.0.0.1", 0, **options) as server:
-        yield next(iter(server.sockets)).getsockname()[1]
 
 
 @asynccontextmanager
