@@ -1,122 +1,92 @@
-"""The project's demo: what works today, shown over a real socket.
+"""The project's demo: one server process showing the whole toolkit over real sockets.
 
-For now the toolkit's lowest layer (aiohttp-streams) is what exists, so the
-demo runs a small line-based echo service on 127.0.0.1 built from it: the
-server reads lines through ``StreamParser`` + ``LinesParser`` and answers
-through the ``StreamWriter`` with backpressure; the client does the same from
-the other end. The demo grows into the full HTTP/WebSocket demo as the other
-packages land.
+    python scripts/demo.py [--host 127.0.0.1] [--port 8080] [--unix PATH] [--check]
+    hatch run demo [same options]
 
-    hatch run demo [--port N] [--lines N] [--serve]
+Open the printed address in a browser: a chat over a WebSocket (open it in
+two tabs), a file upload read by a WSGI application, a streamed response
+and a large download. The routes (``scripts/demo_site/``):
 
-With ``--serve`` the echo server stays up after the demo until Ctrl-C, for
-``nc 127.0.0.1 PORT`` or any other line-based client.
+* ``GET /``: the page;  ``GET /ws``: the chat (text is broadcast to every
+  client, binary echoed to its sender);
+* ``POST /upload``: a ``multipart/form-data`` form (up to 64 MiB), answered
+  with the file's name, size and SHA-256;
+* ``GET /stream``: ten lines, each its own chunk, 20 ms apart;
+* ``GET /download[?size=N]``: N bytes (16 MiB by default, 1 GiB at most) of
+  a repeating pattern, with ``X-Content-SHA256``;
+* ``/echo``: any request, answered with what the server saw, as JSON.
+
+Once listening it prints ``demo: serving on http://HOST:PORT/`` (and
+``demo: serving on unix:PATH`` with ``--unix``), then serves until SIGINT
+or SIGTERM, shuts down cleanly and exits 0. ``--port 0`` picks a free port.
+
+``--check`` starts the server on a free port in this process, exercises
+every route with the toolkit's own HTTP and WebSocket clients, prints one
+line per check and exits 0 if all passed, 1 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import time
+import signal
+import sys
+from pathlib import Path
 
-from aiohttp.parsers import LinesParser, StreamProtocol
-from aiohttp.streams import EofStream
+# The demo's modules are the package scripts/demo_site, imported from the
+# repository root under the name mypy gives them (scripts/ is not a package
+# on sys.path of its own).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-COMPONENTS = {
-    "aiohttp-streams": ["aiohttp.streams", "aiohttp.parsers", "aiohttp.errors", "aiohttp.log"],
-    "aiohttp-protocol": ["aiohttp.protocol", "aiohttp.helpers"],
-    "aiohttp-client": ["aiohttp.client", "aiohttp.connector"],
-    "aiohttp-server": ["aiohttp.server", "aiohttp.wsgi", "aiohttp.worker"],
-    "aiohttp-websocket": ["aiohttp.websocket"],
-}
+from scripts.demo_site.app import DemoServer  # noqa: E402
+from scripts.demo_site.check import run_checks  # noqa: E402
 
 
-class EchoServer(StreamProtocol):
-    """Answers every line with the same line, upper-cased."""
-
-    #: Open connections, closed on shutdown: since Python 3.12 the server's
-    #: wait_closed() waits for them.
-    live: set[EchoServer] = set()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        self.live.add(self)
-        self._task = asyncio.ensure_future(self._serve())
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self.live.discard(self)
-        super().connection_lost(exc)
-
-    async def _serve(self) -> None:
-        lines = self.reader.set_parser(LinesParser())
-        assert self.writer is not None
-        try:
-            while True:
-                line: bytes = await lines.read()
-                self.writer.write(line.upper())
-                await self.writer.drain()
-        except (EofStream, ConnectionError):
-            pass
-        finally:
-            self.writer.close()
-
-
-def print_components() -> None:
-    print("Components in this environment:")
-    for dist, modules in COMPONENTS.items():
-        present = [m for m in modules if importlib.util.find_spec(m) is not None]
-        state = "ready" if present == modules else "not implemented yet"
-        print(f"  {dist:<18} {', '.join(modules):<55} {state}")
-
-
-async def run_echo(port: int, count: int, serve: bool) -> None:
+async def serve(host: str, port: int, unix_path: str | None) -> None:
+    server = DemoServer(host, port, unix_path)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(EchoServer, "127.0.0.1", port)
-    bound = server.sockets[0].getsockname()[1]
-    print(f"\nLine echo server listening on 127.0.0.1:{bound}")
-
-    transport, client = await loop.create_connection(StreamProtocol, "127.0.0.1", bound)
-    replies = client.reader.set_parser(LinesParser())
-    assert client.writer is not None
-    started = time.perf_counter()
-    for i in range(count):
-        client.writer.write(b"hello %d\n" % i)
-    await client.writer.drain()
-    first = last = b""
-    for i in range(count):
-        last = await replies.read()
-        first = first or last
-    elapsed = time.perf_counter() - started
-    print(f"client sent {count} lines and got them back: first {first!r}, last {last!r}")
-    print(f"{count / elapsed:,.0f} lines/s round trip through StreamParser + LinesParser")
-    transport.close()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        if serve:
-            print(f"still serving: try `nc 127.0.0.1 {bound}` and type a line; Ctrl-C stops")
-            await server.serve_forever()
-        else:
-            print("(run with --serve to keep the server open)")
+        await server.start()
+        print(f"demo: serving on {server.url}", flush=True)
+        if unix_path is not None:
+            print(f"demo: serving on unix:{unix_path}", flush=True)
+        await stop.wait()
+        print("demo: shutting down", flush=True)
     finally:
-        server.close()
-        for proto in list(EchoServer.live):
-            if proto.transport is not None:
-                proto.transport.close()
-        await server.wait_closed()
+        await server.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="aiohttp toolkit demo")
-    parser.add_argument("--port", type=int, default=0, help="port for the echo server (0: any)")
-    parser.add_argument("--lines", type=int, default=10000, help="how many lines to echo")
-    parser.add_argument("--serve", action="store_true", help="keep serving until Ctrl-C")
-    args = parser.parse_args()
-    print_components()
+async def check(host: str) -> bool:
+    server = DemoServer(host, 0)
+    await server.start()
     try:
-        asyncio.run(run_echo(args.port, args.lines, args.serve))
-    except KeyboardInterrupt:
-        print("\nstopped")
+        print(f"demo: checking {server.url}", flush=True)
+        passed: bool = await run_checks(server.url)
+        return passed
+    finally:
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="TCP port (0: any free port)")
+    parser.add_argument("--unix", metavar="PATH", help="also listen on this Unix socket")
+    parser.add_argument("--check", action="store_true",
+                        help="exercise every route on a free port, then exit 0 or 1")
+    args = parser.parse_args(argv)
+    if args.check:
+        passed = asyncio.run(check(args.host))
+        print(f"demo: {'all checks passed' if passed else 'some checks FAILED'}", flush=True)
+        return 0 if passed else 1
+    asyncio.run(serve(args.host, args.port, args.unix))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
