@@ -1286,3 +1286,12 @@ class HttpClient:
         if self._connector is not None:
             return self._connector.close()
         return connector_module._Closing([])
+
+
+if __name__ == "__main__":
+    # ``python -m aiohttp.client URL``: this file then runs as ``__main__``, a
+    # second copy of the module; the command line imports ``aiohttp.client``
+    # by name and uses that one.
+    from aiohttp._client_cli import main
+
+    raise SystemExit(main())
