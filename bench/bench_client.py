@@ -19,8 +19,11 @@ Each client runs ``--duration`` seconds after a short warm-up and reports
 requests, wall time and its own CPU time (``time.process_time``). The table
 shows the median of ``--repeat`` runs (clients take turns within each
 repetition): requests/s (or MB/s), client CPU microseconds per request (far
-less sensitive to a busy machine than wall-clock rates) and ratios of ours
-to each peer.
+less sensitive to a busy machine than wall-clock rates), the most TCP
+connections nginx accepted from the client in one run (its ``stub_status``
+counters, read around each run: a client that reconnects shows here) and
+ratios of ours to each peer. A run fails if nginx served fewer requests than
+the client counted.
 
 The peers run in their own virtual environments (``bench/setup_peers.sh``):
 aiohttp 3.x in ``bench/.venvs/aiohttp3``, httpx in ``bench/.venvs/httpx``. Ours
@@ -109,8 +112,16 @@ def main() -> None:
             for workload in workloads:
                 _, path, size, concurrency = WORKLOADS[workload]
                 for client in clients:
+                    accepted, served = nginx.counters()
                     result = run_client(client, nginx.url + path, size, concurrency, duration,
                                         1 if pin else None)
+                    after_accepted, after_served = nginx.counters()
+                    # the second counters() read is one connection and one request
+                    result["connections"] = after_accepted - accepted - 1
+                    result["served"] = after_served - served - 1
+                    if result["served"] < result["requests"]:
+                        raise RuntimeError(f"{client.name}: nginx served {result['served']} "
+                                           f"requests, the client counted {result['requests']}")
                     results.setdefault((workload, client.name), []).append(result)
     finally:
         nginx.stop()
@@ -126,7 +137,8 @@ def report(workloads: list[str], clients: list[Client],
            results: dict[tuple[str, str], list[dict[str, float]]], repeat: int,
            duration: float) -> None:
     print(f"\nnginx on core 0, clients on core 1; {duration:g} s per run, median of {repeat}\n")
-    header = f"{'workload':<28} {'client':<12} {'req/s':>9} {'MB/s':>8} {'CPU us/req':>11}"
+    header = (f"{'workload':<28} {'client':<12} {'req/s':>9} {'MB/s':>8} {'CPU us/req':>11}"
+              f" {'conns':>6}")
     print(header)
     print("-" * len(header))
     rates: dict[tuple[str, str], float] = {}
@@ -140,7 +152,9 @@ def report(workloads: list[str], clients: list[Client],
             cpu = statistics.median(r["cpu"] / r["requests"] * 1e6 for r in runs)
             rates[(workload, client.name)] = rate
             cpus[(workload, client.name)] = cpu
-            print(f"{label:<28} {client.name:<12} {rate:>9.0f} {mbps:>8.1f} {cpu:>11.1f}")
+            conns = max(int(r["connections"]) for r in runs)
+            print(f"{label:<28} {client.name:<12} {rate:>9.0f} {mbps:>8.1f} {cpu:>11.1f}"
+                  f" {conns:>6}")
             label = ""
     print("\nratios of ours to each peer (> 1: ours is faster / cheaper)\n")
     print(f"{'workload':<28} {'peer':<12} {'req/s ratio':>12} {'CPU/req ratio':>14}")

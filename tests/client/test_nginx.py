@@ -107,3 +107,26 @@ async def test_404(nginx: NginxServer) -> None:
     async with request("GET", nginx.url + "/missing") as resp:
         assert resp.status == 404
         assert b"404" in await resp.read()
+
+
+async def test_nginx_counts_one_connection_for_kept_alive_requests(nginx: NginxServer) -> None:
+    # bench_client.py relies on these counters to show that a client reuses
+    # its connections; each counters() read is one connection and one request.
+    accepted, served = nginx.counters()
+    async with TCPConnector() as connector:
+        for path in ("/small.txt", "/big.bin", "/small.txt", "/json"):
+            async with request("GET", nginx.url + path, connector=connector) as resp:
+                await resp.read()
+    after_accepted, after_served = nginx.counters()
+    assert after_accepted - accepted == 2
+    assert after_served - served == 5
+
+
+async def test_nginx_counts_a_connection_per_request_without_a_connector(
+        nginx: NginxServer) -> None:
+    accepted, _ = nginx.counters()
+    for _ in range(3):
+        async with request("GET", nginx.url + "/small.txt") as resp:
+            await resp.read()
+    after_accepted, _ = nginx.counters()
+    assert after_accepted - accepted == 4

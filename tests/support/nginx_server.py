@@ -2,7 +2,8 @@
 
 ``NginxServer(workdir)`` writes its own nginx.conf, static files (a small
 text file, a compressible page, a 1 MiB file) and a few fixed locations
-into ``workdir``, listens on 127.0.0.1 on a free port and runs in the
+into ``workdir`` (and ``/nginx-status``, nginx's connection counters),
+listens on 127.0.0.1 on a free port and runs in the
 foreground as a child process; ``stop()`` ends it. Nothing outside
 ``workdir`` is touched.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import urllib.request
 from pathlib import Path
 
 from local_peers import free_port, stop_process, wait_listening
@@ -53,6 +55,7 @@ http {{
     location = /redirect {{ return 302 /small.txt; }}
     location = /redirect-chain {{ return 301 /redirect; }}
     location = /json {{ default_type application/json; return 200 '{{"ok": true}}'; }}
+    location = /nginx-status {{ stub_status; }}
   }}
 }}
 """
@@ -92,6 +95,19 @@ class NginxServer:
         except RuntimeError:
             self.stop()
             raise
+
+    def counters(self) -> tuple[int, int]:
+        """Connections accepted and requests served so far (nginx's ``stub_status``).
+
+        The benchmark reads them around each client run to check that the
+        client kept its connections alive instead of reconnecting. The read
+        itself is one more connection and one more request.
+        """
+        with urllib.request.urlopen(f"{self.url}/nginx-status", timeout=10) as reply:
+            status = reply.read().decode("ascii")
+        # "Active connections: N \nserver accepts handled requests\n A H R \n..."
+        accepted, _, requests = status.splitlines()[2].split()
+        return int(accepted), int(requests)
 
     def _error_log(self) -> str:
         log = self.workdir / "error.log"
