@@ -205,3 +205,23 @@ def test_pong_frame_type() -> None:
     sink = Sink()
     WebSocketWriter(sink, use_mask=True).pong(b"abc")
     assert run(sink.writes).items == [Message(MSG_PONG, b"abc", "")]
+
+
+def test_the_run_masks_with_the_implementation_it_names(masking: str) -> None:
+    # conftest.py runs the suite with the C accelerator and with pure
+    # Python: the writer and the parser really use the one named.
+    from aiohttp import _ws_frames, _ws_masking, _ws_writer
+
+    if masking == "py-mask":
+        assert vars(_ws_writer)["mask_frame"] is _ws_masking.py_mask_frame
+        assert _ws_frames.unmask_from is _ws_masking.py_unmask_from
+        assert _ws_frames.apply_mask is _ws_masking.py_apply_mask
+    else:
+        accelerator = _ws_masking.accelerator
+        assert accelerator is not None
+        assert vars(_ws_writer)["mask_frame"] is accelerator.mask_frame
+        assert _ws_frames.unmask_from is accelerator.unmask_from
+        assert _ws_frames.apply_mask is accelerator.apply_mask
+    sink = Sink()
+    WebSocketWriter(sink, use_mask=True, random=fixed_mask).send(b"x" * 70_000, binary=True)
+    assert sink.writes == [frame(0x2, b"x" * 70_000)]

@@ -1,4 +1,4 @@
-"""RFC 6455 framing: the names of the 0.9 API, masking and the frame parser.
+"""RFC 6455 framing: the names of the 0.9 API and the frame parser.
 
 ``WebSocketParser(out, buf)`` follows the parser contract of
 ``aiohttp.parsers``: a generator that reads the connection's
@@ -6,6 +6,8 @@
 It works on the buffer directly rather than through ``buf.read()``: a whole
 frame that is already buffered (the usual case) is taken with one slice and
 no generator step, and several buffered frames are parsed in one go.
+Masking (``apply_mask``, ``mask_frame``) lives in ``_ws_masking``, which
+picks the C accelerator when it is built; the names are re-exported here.
 
 Every violation raises ``WebSocketError`` with the close code RFC 6455
 section 7.4.1 asks for: 1002 (protocol error), 1007 (data that does not fit
@@ -23,6 +25,7 @@ from collections.abc import Generator
 from typing import Any, NamedTuple
 
 from ._ws_deflate import PerMessageDeflate
+from ._ws_masking import apply_mask, mask_frame, unmask_from
 from .parsers import ParserBuffer, ParserOutput
 
 __all__ = [
@@ -53,6 +56,7 @@ __all__ = [
     "apply_mask",
     "mask_frame",
     "check_close_code",
+    "unmask_from",
 ]
 
 # RFC 6455 section 5.2 (opcodes) and 11.8 (registry).
@@ -132,73 +136,6 @@ class Message(NamedTuple):
     tp: int
     data: Any
     extra: Any
-
-
-# -- masking (RFC 6455 section 5.3) ---------------------------------------------------
-
-#: Below this size one XOR of two integers is fastest; above it, four
-#: ``bytes.translate`` calls over the stride-4 slices (measured on CPython
-#: 3.11: 16 B 0.3 us vs 0.8 us; 1 KiB about even; 64 KiB 116 us vs 71 us;
-#: 1 MiB 3.6 ms vs 1.2 ms).
-_INT_MASK_MAX = 512
-_XOR_TABLES: list[bytes | None] = [None] * 256
-
-
-def _xor_table(key: int) -> bytes:
-    table = _XOR_TABLES[key]
-    if table is None:
-        table = _XOR_TABLES[key] = bytes(i ^ key for i in range(256))
-    return table
-
-
-_from_bytes = int.from_bytes
-#: ``_REPEAT[k]`` times a 32-bit key is the key repeated k times (as an int).
-_REPEAT = [sum(1 << (32 * i) for i in range(k)) for k in range(_INT_MASK_MAX // 4 + 2)]
-
-
-def apply_mask(data: bytes | bytearray | memoryview, mask: bytes) -> bytes:
-    """XOR ``data`` with the 4-byte ``mask`` repeated (masking and unmasking)."""
-    n = len(data)
-    if n <= _INT_MASK_MAX:
-        # One XOR of two integers; the key repeated by one multiplication.
-        words = (n + 3) >> 2
-        return (_from_bytes(data, "little") ^ (_from_bytes(mask, "little") * _REPEAT[words])
-                ).to_bytes(words << 2, "little")[:n]
-    out = bytearray(data)
-    out[0::4] = out[0::4].translate(_xor_table(mask[0]))
-    out[1::4] = out[1::4].translate(_xor_table(mask[1]))
-    out[2::4] = out[2::4].translate(_xor_table(mask[2]))
-    out[3::4] = out[3::4].translate(_xor_table(mask[3]))
-    return bytes(out)
-
-
-def _unmask_from(buf: bytearray, start: int, end: int, mask: bytes) -> bytes:
-    """``apply_mask(buf[start:end], mask)`` without copying the payload out
-    first: the four stride-4 slices are taken from the buffer itself."""
-    n = end - start
-    if n <= _INT_MASK_MAX:
-        return apply_mask(buf[start:end], mask)
-    out = bytearray(n)
-    out[0::4] = buf[start:end:4].translate(_xor_table(mask[0]))
-    out[1::4] = buf[start + 1:end:4].translate(_xor_table(mask[1]))
-    out[2::4] = buf[start + 2:end:4].translate(_xor_table(mask[2]))
-    out[3::4] = buf[start + 3:end:4].translate(_xor_table(mask[3]))
-    return bytes(out)
-
-
-def mask_frame(head: bytes, mask: bytes, payload: bytes) -> bytes | bytearray:
-    """``head + mask + apply_mask(payload, mask)``, masked in place for large payloads."""
-    if len(payload) <= _INT_MASK_MAX:
-        return b"".join((head, mask, apply_mask(payload, mask)))
-    out = bytearray(head)
-    out += mask
-    start = len(out)
-    out += payload
-    out[start::4] = out[start::4].translate(_xor_table(mask[0]))
-    out[start + 1::4] = out[start + 1::4].translate(_xor_table(mask[1]))
-    out[start + 2::4] = out[start + 2::4].translate(_xor_table(mask[2]))
-    out[start + 3::4] = out[start + 3::4].translate(_xor_table(mask[3]))
-    return out
 
 
 # -- parsing --------------------------------------------------------------------------
@@ -346,7 +283,7 @@ def WebSocketParser(out: ParserOutput[Message], buf: ParserBuffer, *, client: bo
             end = head + 4 + length
             while len(buf) < end:
                 buf.feed_data((yield))
-            payload = _unmask_from(buf, head + 4, end, bytes(buf[head:head + 4]))
+            payload = unmask_from(buf, head + 4, end, bytes(buf[head:head + 4]))
         else:
             end = head + length
             while len(buf) < end:
