@@ -186,6 +186,31 @@ async def test_a_closed_client_leaves_the_chat(demo: Demo) -> None:
         assert await asyncio.wait_for(stays.recv(), 30) == "still here"
 
 
+async def test_a_client_that_does_not_read_is_dropped_not_waited_for(demo: Demo) -> None:
+    """The hub never waits for a slow client: one whose backlog passes its bound
+    (1 MiB unsent) is closed with 1008, while the others go on."""
+    text = os.urandom(30000).hex()  # 60 KB, sent uncompressed
+    async with websockets_connect(demo.ws_url, compression=None, max_queue=1) as slow, \
+            websockets_connect(demo.ws_url, compression=None) as fast:
+        # `slow` stops reading once one message waits unread; `fast` sends
+        # in rounds of ten and reads each round back before the next.
+        for _ in range(40):
+            for _ in range(10):
+                await fast.send(text)
+            for _ in range(10):
+                assert await asyncio.wait_for(fast.recv(), 30) == text
+        await fast.send("after the burst")
+        assert await asyncio.wait_for(fast.recv(), 30) == "after the burst"
+        received = 0
+        with pytest.raises(ConnectionClosed):
+            while True:
+                message = await asyncio.wait_for(slow.recv(), 30)
+                assert message == text  # what it did get is whole and in order
+                received += 1
+        assert slow.close_code == 1008 and slow.close_reason == "too slow"
+        assert received < 400
+
+
 # -- /upload ----------------------------------------------------------------------------
 
 
