@@ -32,9 +32,8 @@ async def get_through(proxy: str, url: str) -> None:
             # A proxy often says it was there (unless configured not to).
             if "Via" in response.headers:
                 print("Via:", response.headers["Via"])
-            body = await response.read()
-            print(f"{len(body)} body bytes; the first line:")
-            print(body.split(b"\n", 1)[0].decode(errors="replace"))
+            print()
+            print(await response.text(errors="replace"))
 
 
 def main() -> None:

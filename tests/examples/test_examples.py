@@ -363,6 +363,12 @@ async def test_websocket_server(start_server: Callable[..., ExampleServer]) -> N
             async with asyncio.timeout(GUARD):
                 await (await ws.ping(b"are you there"))
         assert ws.close_code == 1000, path
+    # The client example talks to both kinds too (our client against our server).
+    for path in ("/ws", "/ws-0.9"):
+        out = await run_example_async("websocket_client.py", base + path, "--message", "hi")
+        assert out.splitlines()[1:] == ["received text: hi",
+                                        "received binary: b'\\x00\\x01 binary hello'",
+                                        "closed with code 1000"], out
     # A plain request to / is answered; a plain GET of /ws is refused.
     status, _, body = await asyncio.to_thread(http_request, server.port, "GET", "/")
     assert status == 200 and b"/ws" in body
