@@ -76,18 +76,21 @@ async def check_upload(base: str) -> str:
     return f"{len(content)} bytes, sha256 matches; a bad form gets 400"
 
 
+async def read_pieces(resp: client.ClientResponse) -> list[bytes]:
+    """The body of ``resp`` as the reads that returned it."""
+    content = resp.content
+    assert content is not None
+    pieces: list[bytes] = []
+    while data := await content.readany():
+        pieces.append(data)
+    return pieces
+
+
 async def check_stream(base: str) -> str:
-    reads: list[bytes] = []
     async with client.request("GET", base + "stream") as resp:
         expect(resp.status == 200, f"status {resp.status}")
         expect(resp.headers.get("Transfer-Encoding", "").lower() == "chunked", "not chunked")
-        content = resp.content
-        assert content is not None
-        while True:
-            data = await content.readany()
-            if not data:
-                break
-            reads.append(data)
+        reads = await read_pieces(resp)
     text = b"".join(reads).decode()
     expected = "".join(f"chunk {n} of 10\n" for n in range(1, 11))
     expect(text == expected, f"got {text!r}")
@@ -97,18 +100,13 @@ async def check_stream(base: str) -> str:
 
 async def check_download(base: str) -> str:
     size = 3 * 2**20 + 12345
-    digest = hashlib.sha256()
-    received = 0
     async with client.request("GET", base + f"download?size={size}") as resp:
         expect(resp.status == 200, f"status {resp.status}")
         announced = resp.headers.get("X-Content-SHA256")
         expect(resp.headers.get("Content-Length") == str(size), "Content-Length")
-        content = resp.content
-        assert content is not None
-        while True:
-            data = await content.readany()
-            if not data:
-                break
+        digest = hashlib.sha256()
+        received = 0
+        for data in await read_pieces(resp):
             received += len(data)
             digest.update(data)
     expect(received == size, f"{received} bytes, not {size}")

@@ -87,9 +87,9 @@ def expected_pattern_digest(size: int) -> str:
     return digest.hexdigest()
 
 
-def curl(*args: str) -> subprocess.CompletedProcess[bytes]:
+def curl(*args: str, input_bytes: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["curl", "--silent", "--show-error", "--max-time", "60", *args],
-                          capture_output=True, timeout=90, check=False)
+                          input=input_bytes, capture_output=True, timeout=90, check=False)
 
 
 def raw_exchange(port: int, request: bytes) -> bytes:
@@ -158,6 +158,12 @@ async def test_echo_with_our_client_replaces_bad_utf8(demo: Demo) -> None:
         answer = await resp.json()
     assert resp.status == 200 and resp.headers["Content-Type"] == "application/json"
     assert answer["body"] == "ok \ufffd\ufffd end" and answer["body_length"] == 9
+
+
+def test_echo_body_over_1_mib_is_413(demo: Demo) -> None:
+    result = curl("-o", "/dev/null", "-w", "%{http_code}", "--data-binary", "@-",
+                  demo.url + "echo", input_bytes=b"x" * (2**20 + 1))
+    assert result.stdout == b"413", result.stderr
 
 
 # -- /ws ---------------------------------------------------------------------------------
