@@ -27,6 +27,7 @@ from aiohttp.streams import EofStream, StreamReader
 from aiohttp.websocket import (
     CLOSE_GOING_AWAY,
     CLOSE_NO_STATUS,
+    CLOSE_OK,
     MSG_BINARY,
     MSG_CLOSE,
     MSG_PING,
@@ -43,7 +44,7 @@ OPEN_09_WRITERS: set[WebSocketWriter] = set()
 
 
 class EchoServer(ServerHttpProtocol):
-    """``/ws`` and ``/ws-0.9`` echo WebSocket messages; ``/`` says where to connect."""
+    """``/ws`` and ``/ws-0.9`` echo WebSocket messages; other paths are not found."""
 
     async def handle_request(self, message: RawRequestMessage, payload: StreamReader) -> None:
         if message.path == "/ws":
@@ -51,7 +52,10 @@ class EchoServer(ServerHttpProtocol):
         elif message.path == "/ws-0.9":
             await self.echo_the_09_way(message)
         else:
-            await self.hint(message)
+            # Anything else gets ServerHttpProtocol's own answer: 404.
+            answer = super().handle_request(message, payload)
+            if answer is not None:
+                await answer
 
     async def echo(self, message: RawRequestMessage) -> None:
         # Raises (before writing anything) when the request is not a valid
@@ -95,20 +99,10 @@ class EchoServer(ServerHttpProtocol):
                 elif msg.tp == MSG_CLOSE:
                     if writer in OPEN_09_WRITERS:  # not yet closed by the shutdown
                         # Echo the peer's code (1005 means it sent none).
-                        writer.close(1000 if msg.data == CLOSE_NO_STATUS else msg.data)
+                        writer.close(CLOSE_OK if msg.data == CLOSE_NO_STATUS else msg.data)
                     break
         finally:
             OPEN_09_WRITERS.discard(writer)
-
-    async def hint(self, message: RawRequestMessage) -> None:
-        body = b"WebSocket echo: connect to /ws (or /ws-0.9 for the 0.9 style)\n"
-        response = Response(self.writer, 200, http_version=message.version,
-                            request_method=message.method)
-        response.add_header("Content-Type", "text/plain")
-        response.add_header("Content-Length", str(len(body)))
-        response.send_headers()
-        response.write(body)
-        await response.write_eof()
 
 
 async def close_websockets() -> None:
