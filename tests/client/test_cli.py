@@ -24,7 +24,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import pytest
 import trustme
@@ -52,12 +52,21 @@ class Result(NamedTuple):
     stderr: str
 
 
-async def cli(*args: str, stdin: bytes | None = None) -> Result:
-    """Run the command line to its end; stdout and stderr captured."""
-    process = await asyncio.create_subprocess_exec(
-        *CHILD, *args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(stdin), GUARD)
+async def cli(*args: str, stdin: bytes | Path | None = None) -> Result:
+    """Run the command line to its end; stdout and stderr captured.
+
+    ``stdin``: bytes through a pipe, a file opened as stdin, or /dev/null.
+    """
+    with contextlib.ExitStack() as stack:
+        source: int | IO[bytes] = subprocess.DEVNULL
+        if isinstance(stdin, bytes):
+            source = subprocess.PIPE
+        elif stdin is not None:
+            source = stack.enter_context(stdin.open("rb"))
+        process = await asyncio.create_subprocess_exec(
+            *CHILD, *args, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = await asyncio.wait_for(
+            process.communicate(stdin if isinstance(stdin, bytes) else None), GUARD)
     assert process.returncode is not None
     return Result(process.returncode, out, err.decode())
 
@@ -184,6 +193,27 @@ async def test_data_from_a_stdin_pipe_is_sent_chunked() -> None:
         assert got.method == "PUT"
         assert got.headers["Transfer-Encoding"] == "chunked"
         assert got.body == content
+
+
+async def test_data_from_stdin_redirected_from_a_file(tmp_path: Path) -> None:
+    content = os.urandom(100_000)
+    path = tmp_path / "stdin.bin"
+    path.write_bytes(content)
+    async with RawServer(echo) as server:
+        result = await cli("-d", "@-", server.url("/file"), stdin=path)
+        assert result.code == 0 and result.stderr == ""
+        got = server.requests[0]
+        assert got.headers["Content-Length"] == str(len(content))  # a regular file: sized
+        assert got.body == content
+
+
+async def test_data_from_stdin_on_dev_null() -> None:
+    # /dev/null cannot be polled: it is read like a file, and is empty.
+    async with RawServer(echo) as server:
+        result = await cli("-d", "@-", server.url("/null"))
+        assert result.code == 0 and result.stderr == ""
+        got = server.requests[0]
+        assert (got.method, got.body) == ("POST", b"")
 
 
 async def test_data_from_a_missing_file(tmp_path: Path) -> None:

@@ -514,18 +514,16 @@ async def _body_source(plan: Plan, streams: Streams) -> AsyncIterator[Any]:
         raise CliError(EXIT_READ, f"cannot read {name}: {_reason(exc)}") from None
     with file:
         mode = os.fstat(file.fileno()).st_mode
-        if stat.S_ISREG(mode):
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(file.fileno())):
+            # A regular file (its length is known), or a device that epoll
+            # refuses (/dev/null...): read in pieces by the client's thread.
             yield file
             return
         blocking = os.get_blocking(file.fileno())
         reader = asyncio.StreamReader()
         loop = asyncio.get_running_loop()
-        try:
-            transport, _ = await loop.connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(reader), file)
-        except (OSError, ValueError):
-            yield file  # not pollable (/dev/null...): read in a thread
-            return
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), file)
         try:
             yield reader
         finally:
