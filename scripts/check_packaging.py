@@ -16,8 +16,14 @@ What it checks (and why):
    ``aiohttp.websocket_client`` needs aiohttp-client) may fail to import only
    with a ``ModuleNotFoundError`` for what that extra brings; once the extra
    is installed (``aiohttp-server[gunicorn]``), every module imports.
-4. The meta-package installs every component and owns ``aiohttp/__init__``;
-   uninstalling it leaves the components importable.
+4. The meta-package installs every component and owns ``aiohttp/__init__``:
+   ``import aiohttp`` imports no component, every name of ``aiohttp.__all__``
+   resolves and ``from aiohttp import *`` works without gunicorn, whose
+   absence the worker names report; ``tests/meta`` passes against the wheels.
+   Beside real aiohttp 3.x files (downloaded from the index), in the same
+   directory or in a later path entry, ``import aiohttp`` refuses with an
+   ``ImportError``. Uninstalling the meta-package leaves the components
+   importable.
 
 Run it with ``hatch run packaging:check`` (or plain ``python
 scripts/check_packaging.py``): it needs ``uv`` on PATH (Hatch brings it) and
@@ -286,15 +292,95 @@ def check_meta(wheels: dict[str, Wheel], dist: Path, work: Path) -> None:
     needs_extra = extra_only(report, optional_imports(wheels))
     if any(location is None and m not in needs_extra for m, location in modules.items()):
         raise SystemExit(f"meta: some modules are missing: {modules}")
+    check_meta_namespace(python)
+    check_foreign_refused(python, work)
+    run("uv", "pip", "install", "--quiet", "--python", python, *TEST_TOOLS)
+    out = run(venv / "bin" / "pytest", "-q", "-p", "no:cacheprovider", ROOT / "tests" / "meta",
+              cwd=ROOT)
+    print(f"meta: tests/meta: {out.strip().splitlines()[-1]}")
     run("uv", "pip", "uninstall", "--quiet", "--python", python, META)
     report = probe(python, everything)
     modules = report["modules"]
     assert isinstance(modules, dict)
+    own = set(wheels[META].modules)  # aiohttp.utils goes with the meta-package
     if report["aiohttp_file"] is not None or any(
-            loc is None and m not in needs_extra for m, loc in modules.items()):
+            loc is None and m not in needs_extra and m not in own
+            for m, loc in modules.items()):
         raise SystemExit(f"meta uninstalled: the components no longer import: {report}")
     print(f"meta: installs all {len(names)} distributions, owns aiohttp/__init__.py;"
           " the components still import once it is uninstalled")
+
+
+#: Run in the meta environment before gunicorn is installed there.
+META_API_PROBE = """
+import json, sys
+import aiohttp
+loaded = sorted(m for m in sys.modules if m.startswith("aiohttp."))
+names = {}
+exec("from aiohttp import *", names)
+unresolved = [n for n in aiohttp.__all__ if n not in names]
+try:
+    aiohttp.AsyncGunicornWorker
+    worker = "imported"
+except ModuleNotFoundError as exc:
+    worker = exc.name
+print(json.dumps({"loaded": loaded, "unresolved": unresolved, "count": len(aiohttp.__all__),
+                  "worker": worker, "gunicorn": "gunicorn" in sys.modules,
+                  "version": aiohttp.__version__}))
+"""
+
+
+def check_meta_namespace(python: Path) -> None:
+    """``import aiohttp`` is lazy; every exported name resolves; worker names need gunicorn."""
+    found = json.loads(run(python, "-c", META_API_PROBE, cwd=python.parent).splitlines()[-1])
+    if found["loaded"] or found["unresolved"] or found["worker"] != "gunicorn" \
+            or found["gunicorn"]:
+        raise SystemExit(f"meta: the namespace is not as promised: {found}")
+    print(f"meta: import aiohttp {found['version']} loads no component; "
+          f"all {found['count']} names of __all__ resolve; the worker names need gunicorn")
+
+
+#: aiohttp 3.x, the other project with our import name, for the refusal check.
+FOREIGN = "aiohttp>=3.9,<4"
+
+FOREIGN_PROBE = """
+import sys
+{setup}
+try:
+    import aiohttp
+except ImportError as exc:
+    print("refused:", exc)
+else:
+    print("loaded", aiohttp.__file__)
+"""
+
+
+def check_foreign_refused(python: Path, work: Path) -> None:
+    """Real aiohttp 3.x files beside ours make ``import aiohttp`` refuse, clearly."""
+    foreign = work / "foreign"
+    run("uv", "pip", "install", "--quiet", "--python", python, "--no-deps",
+        "--target", foreign, FOREIGN)
+    site = Path(run(python, "-c", "import aiohttp, os; print(os.path.dirname(aiohttp.__file__))",
+                    cwd=python.parent).strip())
+    # A later path entry holding aiohttp 3.x: extend_path would join it to ours.
+    later = run(python, "-c", FOREIGN_PROBE.format(setup=f"sys.path.append({str(foreign)!r})"),
+                cwd=python.parent)
+    # aiohttp 3.x files in our own directory (none of ours is overwritten).
+    copied = [p for p in (foreign / "aiohttp").iterdir()
+              if p.is_file() and not (site / p.name).exists()]
+    for path in copied:
+        shutil.copy(path, site / path.name)
+    try:
+        same = run(python, "-c", FOREIGN_PROBE.format(setup=""), cwd=python.parent)
+    finally:
+        for path in copied:
+            (site / path.name).unlink()
+    for case, out, where in (("a later path entry", later, foreign / "aiohttp"),
+                             ("the same directory", same, site)):
+        if not out.startswith("refused:") or str(where) not in out or "3.x" not in out:
+            raise SystemExit(f"meta: aiohttp 3.x in {case} was not refused: {out}")
+    print("meta: aiohttp 3.x files in the same directory or a later path entry are refused:",
+          same.strip().splitlines()[0][:120], "...")
 
 
 def main() -> None:
