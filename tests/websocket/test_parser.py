@@ -115,6 +115,22 @@ def test_client_parser_reads_unmasked_frames() -> None:
     assert out.items == [Message(MSG_TEXT, "hello", ""), Message(MSG_PING, b"p", "")]
 
 
+@pytest.mark.parametrize("size", [16 * 1024 - 1, 16 * 1024, 70_000])
+@pytest.mark.parametrize("chunk", [1000, 65536, 1 << 20])
+def test_client_parser_large_unmasked_payloads(size: int, chunk: int) -> None:
+    # Large unmasked payloads are copied out through a memoryview that is
+    # released before the buffer is trimmed (a live view would make the
+    # trim fail); frames that follow in the same buffer are still parsed.
+    data = os.urandom(size)
+    wire = (frame(BINARY, data, mask=None) + frame(TEXT, b"after", mask=None)
+            + frame(BINARY, data[::-1], mask=None))
+    out = run([wire[i:i + chunk] for i in range(0, len(wire), chunk)], client=True)
+    assert out.exc is None
+    assert out.items == [Message(MSG_BINARY, data, ""), Message(MSG_TEXT, "after", ""),
+                         Message(MSG_BINARY, data[::-1], "")]
+    assert all(type(item.data) is bytes for item in out.items if item.tp == MSG_BINARY)
+
+
 def test_client_parser_partial_is_the_same_parser() -> None:
     buf_out = run([frame(TEXT, b"x", mask=None)], client=True)
     assert buf_out.items == [Message(MSG_TEXT, "x", "")]
