@@ -274,6 +274,33 @@ async def test_is_eof_and_at_eof() -> None:
     assert reader.at_eof()
 
 
+async def test_buffered_size_counts_unread_bytes() -> None:
+    reader = fed(b"abc", b"de")
+    assert reader.buffered_size() == 5
+    assert await reader.read(2) == b"ab"
+    assert reader.buffered_size() == 3
+    reader.feed_eof()
+    await reader.read()
+    assert reader.buffered_size() == 0
+
+
+async def test_has_waiter_while_a_read_or_wait_eof_waits() -> None:
+    reader = StreamReader()
+    assert not reader.has_waiter()
+    read = asyncio.ensure_future(reader.read(1))
+    await asyncio.sleep(0)
+    assert reader.has_waiter()
+    reader.feed_data(b"x")
+    assert not reader.has_waiter()  # woken: it will run, and not wait again
+    assert await read == b"x"
+    eof = asyncio.ensure_future(reader.wait_eof())
+    await asyncio.sleep(0)
+    assert reader.has_waiter()
+    reader.feed_eof()
+    assert not reader.has_waiter()
+    await eof
+
+
 async def test_wait_eof() -> None:
     reader = StreamReader()
     waiter = asyncio.ensure_future(reader.wait_eof())

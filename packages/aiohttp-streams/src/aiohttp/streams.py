@@ -190,6 +190,19 @@ class StreamReader(_Waiting):
         """True once ``feed_eof()`` was called and every byte was read."""
         return self._eof and not self._size
 
+    def has_waiter(self) -> bool:
+        """Is a coroutine waiting on this reader right now (for data or for EOF)?
+
+        A feeder that finishes the stream can then tell whether somebody
+        will run again because of it (a protocol deciding when the
+        connection is free, for instance).
+        """
+        return self._waiter is not None or self._eof_waiter is not None
+
+    def buffered_size(self) -> int:
+        """How many bytes were fed and not read yet."""
+        return self._size
+
     def _wake_eof_waiter(self) -> None:
         waiter, self._eof_waiter = self._eof_waiter, None
         _resolve(waiter)
