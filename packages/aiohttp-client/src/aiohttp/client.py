@@ -28,7 +28,7 @@ import random
 import ssl
 import urllib.parse
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Any, ClassVar, NamedTuple
 
@@ -58,7 +58,7 @@ from .protocol import (
     RawResponseMessage,
     Request,
 )
-from .streams import _READY, EOF_MARKER, FlowControlStreamReader, StreamControl
+from .streams import EOF_MARKER, FlowControlStreamReader, StreamControl, StreamWriter
 from .streams import DEFAULT_LIMIT as DEFAULT_STREAM_LIMIT
 
 __all__ = ["ClientRequest", "ClientResponse", "HttpClient", "TooManyRedirects", "request"]
@@ -150,22 +150,22 @@ _UNREMEMBERED = ("Authorization", "Proxy-Authorization", "Cookie", "Connection",
                  "Transfer-Encoding", "Content-Encoding")
 
 
-class _HeadCapture:
-    """Stands in for the transport while ``Request`` writes a head to remember."""
-
-    __slots__ = ("pieces",)
+class _HeadCapture(asyncio.WriteTransport):
+    """Stands in for the transport (under a ``StreamWriter``) while ``Request``
+    writes a head to remember."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.pieces: list[bytes] = []
 
-    def write(self, data: bytes, /) -> None:
-        self.pieces.append(data)
+    def write(self, data: bytes | bytearray | memoryview, /) -> None:
+        self.pieces.append(bytes(data))
 
-    def writelines(self, data: Iterable[bytes], /) -> None:
-        self.pieces.extend(data)
+    def writelines(self, data: Iterable[bytes | bytearray | memoryview], /) -> None:
+        self.pieces.extend(bytes(piece) for piece in data)
 
-    def drain(self) -> Awaitable[None]:
-        return _READY
+    def is_closing(self) -> bool:
+        return False
 
 
 class ClientRequest:
@@ -411,7 +411,7 @@ class ClientRequest:
         head = _HEADS.get(key)
         if head is None:
             capture = _HeadCapture()
-            message = Request(capture, self.method, self.path, self.version)
+            message = Request(StreamWriter(capture), self.method, self.path, self.version)
             message.add_headers(*items)
             message.send_headers()
             message.write_eof()
@@ -456,7 +456,7 @@ class _ResponseContent(FlowControlStreamReader):
 
     def __init__(self, control: StreamControl, *,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._init(DEFAULT_STREAM_LIMIT, loop, control)  # FlowControlStreamReader's __init__
+        super().__init__(control, DEFAULT_STREAM_LIMIT, loop)
         self.control = control
 
     def feed_eof(self) -> None:
@@ -519,7 +519,7 @@ class _BodySink:
         if size < remaining:
             self._remaining = remaining - size
             content.feed_data(data)
-            if content._size > _SINK_LIMIT and not self._paused \
+            if content.buffered_size() > _SINK_LIMIT and not self._paused \
                     and not self._response._reading_all:
                 transport = self._protocol.transport
                 if transport is not None:
@@ -647,33 +647,61 @@ class ClientResponse:
 
     async def start(self, connection: Connection, read_until_eof: bool = False) -> ClientResponse:
         """Read the status line and headers (skipping 1xx interim responses)."""
+        while True:
+            waiter = self._expect_head(connection, read_until_eof)
+            if not waiter.done():
+                try:
+                    await waiter
+                finally:
+                    self._head_wait_over(connection)
+            if self._head_received(connection, waiter.result()):
+                return self
+
+    def _expect_head(self, connection: Connection,
+                     read_until_eof: bool) -> asyncio.Future[RawResponseMessage]:
+        """Set the head parser on the connection; the future it resolves.
+
+        The parser starts on what is buffered and may finish at once. If it
+        does not, the stream flows into it (pull model) until
+        ``_head_wait_over()``. ``start()`` is this, an await and
+        ``_head_received()``; ``request()`` runs the three itself, without
+        the coroutine, when ``start`` is not overridden.
+        """
         self.connection = connection
         self._read_until_eof = read_until_eof
         protocol = connection._protocol
         reader = protocol.reader
+        waiter: asyncio.Future[RawResponseMessage] = \
+            (self._loop or connection._loop).create_future()
+        protocol.split_head = True
+        try:
+            reader.set_parser(self.response_parser, _HeadWaiter(self, waiter))
+        except BaseException:
+            protocol.split_head = False
+            raise
+        if waiter.done():
+            protocol.split_head = False
+        else:
+            reader.resume_stream()
+            if waiter.done():
+                self._head_wait_over(connection)
+        return waiter
+
+    def _head_wait_over(self, connection: Connection) -> None:
+        protocol = connection._protocol
+        protocol.reader.pause_stream()
+        protocol.split_head = False
+
+    def _head_received(self, connection: Connection, message: RawResponseMessage) -> bool:
+        """Take a parsed head: False for an interim (1xx) one, another follows."""
+        if 100 <= message.code < 200 and message.code != 101:
+            if message.code == 100 and self._continue is not None \
+                    and not self._continue.done():
+                self._continue.set_result(None)
+            return False
+        reader = connection._protocol.reader
         loop = self._loop or connection._loop
-        while True:
-            waiter: asyncio.Future[RawResponseMessage] = loop.create_future()
-            protocol.split_head = True
-            try:
-                # The parser starts on what is buffered and may finish at once.
-                reader.set_parser(self.response_parser, _HeadWaiter(self, waiter))
-                if not waiter.done():
-                    # Pull model: bytes flow into the parser while we wait.
-                    reader.resume_stream()
-                    try:
-                        await waiter
-                    finally:
-                        reader.pause_stream()
-            finally:
-                protocol.split_head = False
-            message = waiter.result()
-            if 100 <= message.code < 200 and message.code != 101:
-                if message.code == 100 and self._continue is not None \
-                        and not self._continue.done():
-                    self._continue.set_result(None)
-                continue
-            break
+        read_until_eof = self._read_until_eof
         self.message = message
         self.version = message.version
         self.status = message.code
@@ -691,7 +719,7 @@ class ClientResponse:
             self._continue.cancel()
             self._must_close = True
         if message.code == 101:
-            return self  # the caller takes the connection over (protocol upgrade)
+            return True  # the caller takes the connection over (protocol upgrade)
         if self.content is None:
             payload = self._payload or HttpPayloadParser(
                 message, readall=read_until_eof, response_with_body=self.method != "HEAD",
@@ -704,7 +732,7 @@ class ClientResponse:
         self._started = True
         if self._complete:
             self._give_back_complete()
-        return self
+        return True
 
     _must_close = False
     _started = False  # start() has finished with the head
@@ -783,7 +811,7 @@ class ClientResponse:
         if connection is None or self._reading_all or not self._started:
             return  # read() or start() gives the connection back
         content = self.content
-        if content is not None and content._waiter is None and content._eof_waiter is None:
+        if content is not None and not content.has_waiter():
             self._give_back_complete()
         else:
             connection.loop.call_soon(self._give_back_complete)
@@ -1077,6 +1105,9 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
     return resp
 
 
+_START = ClientResponse.start
+
+
 @functools.lru_cache(maxsize=1)
 def _default_tls() -> ssl.SSLContext:
     """The TLS context of the connectors ``request()`` makes for one call:
@@ -1111,7 +1142,18 @@ async def _send(connector: BaseConnector, req: ClientRequest, read_until_eof: bo
         resp: ClientResponse | None = None
         try:
             resp = req.send(conn.writer, conn.reader, loop)
-            await resp.start(conn, read_until_eof)
+            if type(resp).start is not _START:
+                await resp.start(conn, read_until_eof)
+                return resp
+            # start() without its coroutine: one frame less on every wake-up.
+            waiter = resp._expect_head(conn, read_until_eof)
+            if not waiter.done():
+                try:
+                    await waiter
+                finally:
+                    resp._head_wait_over(conn)
+            if not resp._head_received(conn, waiter.result()):
+                await resp.start(conn, read_until_eof)  # the interim head is read; the rest
             return resp
         except BaseException as exc:
             if resp is not None:
