@@ -21,22 +21,34 @@ the repository root::
 The first table shows the best rate of ``--rounds`` runs per cell (each the
 fastest of ``--repeat`` timed repetitions after a warm-up); the second the
 CPU time per message of the server and client processes in that run; then
-the ratios the issue sets as goals.
+the ratios the issue sets as goals. The header says whether ours masks in C
+(``aiohttp._ws_mask``) or in pure Python (``AIOHTTP_NO_EXTENSIONS=1`` in the
+environment forces the latter, for a comparison).
+
+``--callgrind`` measures instead what load on the machine cannot disturb:
+the user-space instructions per message of server and client together, in
+one process under ``valgrind --tool=callgrind`` (the kernel's share, the
+same for every implementation, is not counted). Each implementation runs
+twice, with N and 3N messages; the difference divided by 2N removes start-up
+and imports.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import importlib
 import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 VENVS = ROOT / "bench" / ".venvs"
@@ -55,6 +67,15 @@ def python_for(impl: str) -> str:
     if not python.exists():
         sys.exit(f"{python} is missing: run `bash bench/setup_peers.sh` first")
     return str(python)
+
+
+def masking_of_ours() -> str:
+    """How ours masks in the interpreter and environment the benchmark runs it with."""
+    code = ("from aiohttp import _ws_masking as m; "
+            "print('in C (aiohttp._ws_mask)' if m.ACCELERATED else 'in pure Python')")
+    done = subprocess.run([python_for("ours"), "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    return done.stdout.strip() or f"unknown ({done.stderr.strip().splitlines()[-1:]})"
 
 
 def pinned(cpu: int, command: list[str]) -> list[str]:
@@ -128,6 +149,83 @@ def run_case(impl: str, case: str, count: int, repeat: int) -> Cell:
                 client_cpu_us=result["cpu"] / (per_run * repeat) * 1e6)
 
 
+# -- instruction counts (--callgrind) ------------------------------------------------
+
+
+def _ws_peer() -> Any:
+    """bench/peers/ws_peer.py: its servers, clients and constants."""
+    if str(PEER.parent) not in sys.path:
+        sys.path.insert(0, str(PEER.parent))
+    return importlib.import_module("ws_peer")
+
+
+async def _inprocess(impl: str, case: str, count: int) -> None:
+    """Server and client of ``impl`` in this process: a warm-up pass and one timed pass."""
+    ws_peer = _ws_peer()
+    server = await ws_peer.SERVERS[impl]()
+    port = server.sockets[0].getsockname()[1]
+    size = ws_peer.CASES[case]
+    if impl in ("raw", "rawproto"):
+        factory = ws_peer.client_raw if impl == "raw" else ws_peer.client_rawproto
+        send, receive, close = await factory(port, size)
+    else:
+        send, receive, close = await getattr(ws_peer, f"client_{impl}")(port)
+    payload = os.urandom(size)
+    batch = ws_peer.PIPELINE if case == "pipe16" else 1
+    for _ in range(2):
+        for _ in range(count):
+            for _ in range(batch):
+                sent = send(payload)
+                if sent is not None:
+                    await sent
+            for _ in range(batch):
+                await receive()
+    await close()
+    server.close()
+    await server.wait_closed()
+
+
+def instructions(impl: str, case: str, count: int, work: Path) -> int:
+    """User-space instructions of one ``_inprocess`` run under callgrind."""
+    out = work / f"{impl}.{case}.{count}.callgrind"
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+               python_for(impl), str(Path(__file__).resolve()), "--inprocess", impl, case,
+               str(count)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{impl} {case} under callgrind failed:\n{done.stderr[-2000:]}")
+    for line in out.read_text().splitlines():
+        if line.startswith("summary:"):
+            return int(line.split()[1])
+    sys.exit(f"no summary in {out}")
+
+
+def run_callgrind(impls: list[str], cases: list[str], quick: bool) -> None:
+    if shutil.which("valgrind") is None:
+        sys.exit("--callgrind needs valgrind")
+    counts = {"rtt16": 500, "rtt64k": 100, "pipe16": 2}
+    if quick:
+        counts = {"rtt16": 100, "rtt64k": 20, "pipe16": 1}
+    print("Thousands of user-space instructions per message (server + client in one process, "
+          "callgrind):")
+    print()
+    print(f"| case | {' | '.join(impls)} |")
+    print(f"| --- | {' | '.join('---:' for _ in impls)} |")
+    with tempfile.TemporaryDirectory(prefix="bench-ws-callgrind-") as tmp:
+        for case in cases:
+            n = counts[case]
+            per_message = {}
+            for impl in impls:
+                extra = instructions(impl, case, 3 * n, Path(tmp)) - instructions(
+                    impl, case, n, Path(tmp))
+                messages = 2 * (2 * n) * (_ws_peer().PIPELINE if case == "pipe16" else 1)
+                per_message[impl] = extra / messages
+                print(f"  {case:7} {impl:10} {per_message[impl] / 1000:10,.1f}k",
+                      file=sys.stderr, flush=True)
+            cells = " | ".join(f"{per_message[impl] / 1000:,.1f}" for impl in impls)
+            print(f"| {case} | {cells} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer messages (a smoke run)")
@@ -135,16 +233,34 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5,
                         help="runs per cell, implementations interleaved; the best counts")
     parser.add_argument("--only", choices=CASES, action="append", help="run only these cases")
+    parser.add_argument("--impls", default=",".join(IMPLS),
+                        help="comma-separated implementations to run (default: all)")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions per message under valgrind instead of timing")
+    parser.add_argument("--inprocess", nargs=3, metavar=("IMPL", "CASE", "COUNT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.inprocess:
+        impl, case, count = args.inprocess
+        asyncio.run(_inprocess(impl, case, int(count)))
+        return
     counts = QUICK_COUNTS if args.quick else COUNTS
     cases = args.only or list(CASES)
+    impls = [impl for impl in IMPLS if impl in args.impls.split(",")]
+    if not impls:
+        parser.error(f"--impls: choose among {', '.join(IMPLS)}")
 
     print(f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPUs; server on CPU 0, client on CPU 1; compression off")
+          f"{os.cpu_count()} CPUs; server on CPU 0, client on CPU 1; compression off; "
+          f"ours masks {masking_of_ours()}")
+    if args.callgrind:
+        print()
+        run_callgrind(impls, cases, args.quick)
+        return
     best: dict[tuple[str, str], Cell] = {}
     for round_ in range(args.rounds):
         for case in cases:
-            for impl in IMPLS:
+            for impl in impls:
                 cell = run_case(impl, case, counts[case], args.repeat)
                 key = (impl, case)
                 if key not in best or cell.rate > best[key].rate:
@@ -155,20 +271,20 @@ def main() -> None:
 
     units = {"rtt16": "RTT/s", "rtt64k": "RTT/s", "pipe16": "msgs/s"}
     print()
-    print(f"| case | {' | '.join(IMPLS)} |")
-    print(f"| --- | {' | '.join('---:' for _ in IMPLS)} |")
+    print(f"| case | {' | '.join(impls)} |")
+    print(f"| --- | {' | '.join('---:' for _ in impls)} |")
     for case in cases:
-        rates = " | ".join(f"{best[(impl, case)].rate:,.0f}" for impl in IMPLS)
+        rates = " | ".join(f"{best[(impl, case)].rate:,.0f}" for impl in impls)
         print(f"| {case} ({units[case]}) | {rates} |")
     print()
     print("CPU time per message, server + client, in microseconds (steadier than the rates "
           "on a busy machine):")
     print()
-    print(f"| case | {' | '.join(IMPLS)} |")
-    print(f"| --- | {' | '.join('---:' for _ in IMPLS)} |")
+    print(f"| case | {' | '.join(impls)} |")
+    print(f"| --- | {' | '.join('---:' for _ in impls)} |")
     for case in cases:
         cpus = " | ".join(f"{best[(impl, case)].server_cpu_us:.1f} + "
-                          f"{best[(impl, case)].client_cpu_us:.1f}" for impl in IMPLS)
+                          f"{best[(impl, case)].client_cpu_us:.1f}" for impl in impls)
         print(f"| {case} | {cpus} |")
     print()
     print("Ratios (ours / peer) and the goals of the issue:")
@@ -178,9 +294,13 @@ def main() -> None:
         "pipe16": [("websockets", 1.5), ("aiohttp3", 1.0)],
     }
     for case in cases:
+        if ("ours", case) not in best:
+            break
         ours = best[("ours", case)].rate
         parts = []
         for peer in ("raw", "rawproto", "websockets", "aiohttp3"):
+            if (peer, case) not in best:
+                continue
             ratio = ours / best[(peer, case)].rate
             goal = dict(goals[case]).get(peer)
             mark = "" if goal is None else (" (goal >= %.2f: %s)" % (
