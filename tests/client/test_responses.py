@@ -235,3 +235,38 @@ async def test_known_length_body_read_in_pieces_across_chunks() -> None:
         assert await resp.content.readexactly(3) == b"sec"
         assert await resp.content.read() == b"ond\n"
         assert resp.connection is None  # complete: given back (and closed, no pool)
+
+
+async def test_small_body_through_content_read_and_release() -> None:
+    # A small body comes whole with its head: content, read() and release()
+    # must still see it as a stream would, in any order.
+    async with RawServer(lambda req: response(200, b"small body")) as server, \
+            TCPConnector() as connector:
+        resp = await request("GET", server.url("/"), connector=connector)
+        assert resp.connection is None  # complete: the connection is back already
+        assert resp.content is not None
+        assert await resp.content.read(5) == b"small"
+        assert await resp.content.read() == b" body"
+        assert resp.content.at_eof()
+        assert await resp.read() == b""  # content took it all
+
+        resp = await request("GET", server.url("/"), connector=connector)
+        assert await resp.read() == b"small body"
+        assert await resp.read() == b"small body"  # cached
+        assert resp.content is not None and resp.content.at_eof()
+        assert await resp.content.read() == b""
+
+        resp = await request("GET", server.url("/"), connector=connector)
+        await resp.release()
+        assert resp.content is not None
+        assert await resp.content.read() == b"small body"  # release() had nothing to read
+        resp.close()
+        assert server.connections == 1
+
+
+async def test_empty_body_has_a_content_at_eof() -> None:
+    async with RawServer(lambda req: response(204, b"")) as server, \
+            request("GET", server.url("/")) as resp:
+        assert resp.status == 204
+        assert resp.content is not None and resp.content.at_eof()
+        assert await resp.read() == b""

@@ -23,7 +23,7 @@ from .helpers import FormData
 from .protocol import HttpMessage
 from .streams import DataQueue, EofStream, StreamReader
 
-__all__ = ["Body", "classify"]
+__all__ = ["EMPTY", "Body", "classify"]
 
 #: How much of a file or stream is read at a time.
 READ_SIZE = 2**16
@@ -49,6 +49,7 @@ class Body:
         return self.source is None
 
 
+#: The body of a request without data (shared: a Body is never changed).
 EMPTY = Body(b"")
 
 

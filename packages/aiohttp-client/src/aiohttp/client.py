@@ -35,7 +35,7 @@ from typing import Any, ClassVar, NamedTuple
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 from . import connector as connector_module
-from ._client_body import Body, classify, write_source
+from ._client_body import EMPTY, Body, classify, write_source
 from ._cookie_jar import CookieJar
 from ._http_compression import brotli_available
 from .connector import DEFAULT_PORTS, SECURE_SCHEMES, BaseConnector, Connection, TCPConnector
@@ -106,6 +106,7 @@ class _ParsedURL(NamedTuple):
     path: str  # quoted
     query: str
     auth: BasicAuth | None
+    target: str  # path?query, the request target without params
 
 
 @functools.lru_cache(maxsize=512)
@@ -135,7 +136,8 @@ def _parse_url(url: str) -> _ParsedURL:
     netloc = connector_module._authority(host, port, DEFAULT_PORTS[scheme])
     clean = urllib.parse.urlunsplit((scheme, netloc, parts.path, parts.query, ""))
     path = urllib.parse.quote(parts.path or "/", safe="/%:@!$&'()*+,;=")
-    return _ParsedURL(scheme, host, port, netloc, clean, path, parts.query, auth)
+    target = f"{path}?{parts.query}" if parts.query else path
+    return _ParsedURL(scheme, host, port, netloc, clean, path, parts.query, auth, target)
 
 
 #: Heads of requests without a body, by (method, target, version,
@@ -209,8 +211,14 @@ class ClientRequest:
         else:
             self._update_version(version)
         self._update_host(url)
-        self._update_path(params)
-        self._update_headers(headers)
+        if params:
+            self._update_path(params)
+        else:
+            self.path = self._parsed.target
+        if headers:
+            self._update_headers(headers)
+        else:
+            self.headers: CIMultiDict[str] = CIMultiDict(self.DEFAULT_HEADERS, Host=self.netloc)
         if auth is not None or self._url_auth is not None:
             self._update_auth(auth)
         if cookies:
@@ -220,7 +228,10 @@ class ClientRequest:
             if data is not None:
                 raise ValueError("data and files cannot both be given")
             data = files
-        self._update_body(data)
+        if data is None and not expect100 and "Expect" not in self.headers:
+            self.body = EMPTY  # what _update_body() finds for no data, without its checks
+        else:
+            self._update_body(data)
 
     # -- building -------------------------------------------------------------------
 
@@ -247,6 +258,9 @@ class ClientRequest:
         self.url = parsed.url
 
     def _update_path(self, params: Any) -> None:
+        if not params:
+            self.path = self._parsed.target
+            return
         path = self._parsed.path
         query = self._parsed.query
         if params:
@@ -269,7 +283,7 @@ class ClientRequest:
                 items = list(headers.items())
             else:
                 items = list(headers)
-            self.headers: CIMultiDict[str] = CIMultiDict(items)
+            self.headers = CIMultiDict(items)
             for name, value in self.DEFAULT_HEADERS.items():
                 if name not in self.headers:
                     self.headers[name] = value
@@ -443,6 +457,21 @@ class ClientRequest:
             reader.set_exception(error)
 
 
+class _NoControl:
+    """The control of a body stream that nothing feeds any more."""
+
+    __slots__ = ()
+
+    def resume_stream(self) -> None:
+        pass
+
+    def pause_stream(self) -> None:
+        pass
+
+
+_NO_CONTROL = _NoControl()
+
+
 class _ResponseContent(FlowControlStreamReader):
     """The body stream of a response; tells the response when the body is complete.
 
@@ -606,7 +635,6 @@ class ClientResponse:
     status: int = 0
     reason: str = ""
     headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
-    content: FlowControlStreamReader | None = None
     connection: Connection | None = None
     #: Limits of the body parser (class attributes: a subclass may change them).
     max_decompressed_size: int | None = 32 * 2**20
@@ -614,6 +642,11 @@ class ClientResponse:
     response_parser = HttpResponseParser()
 
     _body: bytes | None = None
+    _content: FlowControlStreamReader | None = None
+    #: A body that was complete with the head and is not in ``_content`` (yet):
+    #: the usual small body needs no stream unless ``content`` is asked for.
+    #: ``b""`` once ``read()`` took it.
+    _early: bytes | None = None
     _writer_task: asyncio.Task[None] | None = None
     _continue: asyncio.Future[None] | None = None
     _complete = False
@@ -625,9 +658,39 @@ class ClientResponse:
         self.method = method
         self.url = url
         self.host = host
-        self.cookies = SimpleCookie()
         self.history: tuple[ClientResponse, ...] = ()
         self._loop = loop
+
+    _cookies: SimpleCookie | None = None
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        """The cookies the response set (made on first use: most responses set none)."""
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = SimpleCookie()
+        return cookies
+
+    @cookies.setter
+    def cookies(self, value: SimpleCookie) -> None:
+        self._cookies = value
+
+    @property
+    def content(self) -> FlowControlStreamReader | None:
+        """The body stream (None before the head is read)."""
+        content = self._content
+        if content is None and self._early is not None:
+            # A body that came whole with the head: its stream is made now,
+            # already at its end. Nothing feeds it, so no control is needed.
+            content = self._content = _ResponseContent(_NO_CONTROL, loop=self._loop)
+            content.feed_data(self._early)
+            content.feed_eof()
+            self._early = None
+        return content
+
+    @content.setter
+    def content(self, value: FlowControlStreamReader | None) -> None:
+        self._content = value
 
     def __repr__(self) -> str:
         return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>"
@@ -720,7 +783,7 @@ class ClientResponse:
             self._must_close = True
         if message.code == 101:
             return True  # the caller takes the connection over (protocol upgrade)
-        if self.content is None:
+        if self._content is None and self._early is None:
             payload = self._payload or HttpPayloadParser(
                 message, readall=read_until_eof, response_with_body=self.method != "HEAD",
                 max_decompressed_size=self.max_decompressed_size)
@@ -749,7 +812,7 @@ class ClientResponse:
         ``HttpPayloadParser``.
         """
         connection = self.connection
-        if connection is None or message.code < 200 or self.content is not None:
+        if connection is None or message.code < 200 or self._content is not None:
             return
         protocol = connection._protocol
         protocol.split_head = False
@@ -767,15 +830,15 @@ class ClientResponse:
         buffer = reader.buffer
         if not length or len(buffer) >= length:
             # No body, or all of it came with the head (small responses): no
-            # sink needed. The head parser has taken its own bytes already.
-            content = _ResponseContent(reader, loop=loop)
-            content._on_eof = self._body_complete
-            self.content = content
+            # sink, and no stream until ``content`` is asked for. The head
+            # parser has taken its own bytes already. Complete: start() gives
+            # the connection back.
             if length:
-                data = bytes(buffer[:length])
+                self._early = bytes(buffer[:length])
                 del buffer[:length]
-                content.feed_data(data)
-            content.feed_eof()
+            else:
+                self._early = EOF_MARKER
+            self._complete = True
             return
         sink = _BodySink(protocol, length, self)
         content = _ResponseContent(sink, loop=loop)
@@ -810,7 +873,7 @@ class ClientResponse:
         connection = self.connection
         if connection is None or self._reading_all or not self._started:
             return  # read() or start() gives the connection back
-        content = self.content
+        content = self._content
         if content is not None and not content.has_waiter():
             self._give_back_complete()
         else:
@@ -821,8 +884,9 @@ class ClientResponse:
         if task is not None and not task.done():
             return  # the request body is still being written; close() decides
         connection = self.connection
-        if connection is not None and self.content is not None \
-                and self.content.exception() is None:
+        content = self._content
+        if connection is not None and (self._early is not None or (
+                content is not None and content.exception() is None)):
             self.connection = None
             message = self.message
             if self._must_close or message is None or message.should_close:
@@ -839,9 +903,16 @@ class ClientResponse:
     async def read(self, decode: bool = False) -> Any:
         """The whole body (cached); gives the connection back."""
         if self._body is None:
-            content = self.content
+            content = self._content
             if content is None:
-                self._body = b""
+                early = self._early
+                self._body = early if early is not None else EOF_MARKER
+                if early:
+                    self._early = EOF_MARKER
+            elif content.is_eof() and content.exception() is None \
+                    and not content.has_waiter():
+                # The usual small body, complete with its head: no wait at all.
+                self._body = content.read_nowait()
             else:
                 try:
                     self._body = await self._read_all(content)
@@ -956,15 +1027,16 @@ class ClientResponse:
         if force or self._must_close or not self._complete or message is None \
                 or message.should_close:
             connection.close()
-            if self.content is not None and not self.content.is_eof():
-                self.content.set_exception(ClientConnectionError("the response was closed"))
+            content = self._content
+            if content is not None and not content.is_eof():
+                content.set_exception(ClientConnectionError("the response was closed"))
         else:
             connection.release()
 
     async def release(self) -> None:
         """Read the rest of the body, then give the connection back."""
         try:
-            content = self.content
+            content = self._content  # a body that came with the head is complete already
             if content is not None and self.connection is not None and self._body is None:
                 while (await content.read(2**16)) is not EOF_MARKER:
                     pass

@@ -294,7 +294,9 @@ class BaseConnector:
         self._idle_count = 0
         self._acquired: set[Connection] = set()
         self._in_use = 0
-        self._in_use_per_host: collections.Counter[ConnectionKey] = collections.Counter()
+        # A plain dict, not a Counter: Counter's missing-key and delete paths
+        # are Python code, run twice per request.
+        self._in_use_per_host: dict[ConnectionKey, int] = {}
         self._waiters: collections.deque[tuple[ConnectionKey, asyncio.Future[None]]] = \
             collections.deque()
         self._cleanup_handle: asyncio.TimerHandle | None = None
@@ -369,7 +371,7 @@ class BaseConnector:
             req.update_cookies(self.cookie_jar.filter_cookies(req.url))
         if not self._waiters and self._has_room(key):
             self._in_use += 1  # the common case, without a coroutine call
-            self._in_use_per_host[key] += 1
+            self._in_use_per_host[key] = self._in_use_per_host.get(key, 0) + 1
         else:
             await self._acquire_slot(key)
         try:
@@ -403,7 +405,14 @@ class BaseConnector:
         is free and no limit is reached. None when ``connect()`` has to run
         (stale pooled connections met on the way are closed, as it would)."""
         key: ConnectionKey = (req.host, req.port, req.ssl)
-        if self._closed or self._waiters or key not in self._idle or not self._has_room(key):
+        if key not in self._idle or self._closed or self._waiters:
+            return None
+        in_use = self._in_use
+        if self._limit and in_use >= self._limit:
+            return None
+        per_host = self._in_use_per_host
+        count = per_host.get(key, 0)
+        if self._limit_per_host and count >= self._limit_per_host:
             return None
         loop = self._loop_now()
         protocol = self._take_idle(key, loop.time())
@@ -412,8 +421,8 @@ class BaseConnector:
         self._prepare_request(req)
         if self._share_cookies:
             req.update_cookies(self.cookie_jar.filter_cookies(req.url))
-        self._in_use += 1
-        self._in_use_per_host[key] += 1
+        self._in_use = in_use + 1
+        per_host[key] = count + 1
         protocol.data_seen = False
         conn = Connection(self, key, protocol, loop, reused=True)
         self._acquired.add(conn)
@@ -430,7 +439,8 @@ class BaseConnector:
     def _has_room(self, key: ConnectionKey) -> bool:
         if self._limit and self._in_use >= self._limit:
             return False
-        return not (self._limit_per_host and self._in_use_per_host[key] >= self._limit_per_host)
+        return not (self._limit_per_host
+                    and self._in_use_per_host.get(key, 0) >= self._limit_per_host)
 
     async def _acquire_slot(self, key: ConnectionKey) -> None:
         while not self._has_room(key):
@@ -452,7 +462,7 @@ class BaseConnector:
             if self._closed:
                 raise ClientConnectionError("the connector is closed")
         self._in_use += 1
-        self._in_use_per_host[key] += 1
+        self._in_use_per_host[key] = self._in_use_per_host.get(key, 0) + 1
 
     def _free_slot(self, key: ConnectionKey) -> None:
         self._in_use -= 1
@@ -473,7 +483,7 @@ class BaseConnector:
             if waiter.done():
                 continue
             host_ok = (not self._limit_per_host or
-                       self._in_use_per_host[key] + per_host[key] < self._limit_per_host)
+                       self._in_use_per_host.get(key, 0) + per_host[key] < self._limit_per_host)
             if free > 0 and host_ok:
                 free -= 1
                 per_host[key] += 1
