@@ -28,7 +28,7 @@ import random
 import ssl
 import urllib.parse
 import warnings
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Any, ClassVar, NamedTuple
 
@@ -825,9 +825,7 @@ class ClientResponse:
         if length is not None and (length < 0 or message.compression is not None):
             self._payload = payload  # chunked, until close, or coded: the parser's job
             return
-        loop = self._loop or connection._loop
-        reader = protocol.reader
-        buffer = reader.buffer
+        buffer = protocol.buffer
         if not length or len(buffer) >= length:
             # No body, or all of it came with the head (small responses): no
             # sink, and no stream until ``content`` is asked for. The head
@@ -841,7 +839,7 @@ class ClientResponse:
             self._complete = True
             return
         sink = _BodySink(protocol, length, self)
-        content = _ResponseContent(sink, loop=loop)
+        content = _ResponseContent(sink, loop=self._loop or connection._loop)
         sink._content = content
         content._on_eof = self._body_complete
         self.content = content
@@ -1076,14 +1074,11 @@ class _RequestContext:
         self._args = args
         self._response: ClientResponse | None = None
 
-    def _coro(self) -> Coroutine[Any, Any, ClientResponse]:
-        return _request(*self._args)
-
     def __await__(self) -> Generator[Any, None, ClientResponse]:
-        return self._coro().__await__()
+        return _request(*self._args).__await__()
 
     async def __aenter__(self) -> ClientResponse:
-        self._response = await self._coro()
+        self._response = await _request(*self._args)
         return self._response
 
     async def __aexit__(self, *exc_info: object) -> None:

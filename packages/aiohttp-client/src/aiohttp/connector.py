@@ -123,6 +123,16 @@ class ClientProtocol(StreamProtocol):
     data_seen = False
     split_head = False
     sink: BodySink | None = None
+    #: The end of the input was received, or the connection was lost (the
+    #: reader is then at EOF or failed): the pool reads this on every
+    #: checkout and return rather than asking the reader.
+    ended = False
+
+    def __init__(self, *, loop: asyncio.AbstractEventLoop | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(loop=loop, **kwargs)
+        #: The reader's buffer (the same object for the connection's life).
+        self.buffer = self.reader.buffer
 
     def data_received(self, data: bytes) -> None:
         self.data_seen = True
@@ -148,12 +158,14 @@ class ClientProtocol(StreamProtocol):
         reader.feed_data(data)
 
     def eof_received(self) -> bool | None:
+        self.ended = True
         sink, self.sink = self.sink, None
         if sink is not None:
             sink.lost(None)
         return super().eof_received()
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        self.ended = True
         sink, self.sink = self.sink, None
         if sink is not None:
             sink.lost(exc)
@@ -518,10 +530,9 @@ class BaseConnector:
         close, never the answer to a request not yet sent.
         """
         transport = protocol.transport
-        reader = protocol.reader
-        return not (transport is None or transport.is_closing() or reader.at_eof()
-                    or reader.exception() is not None or reader.buffer
-                    or protocol.sink is not None)
+        return not (transport is None or protocol.ended or protocol.buffer
+                    or protocol.sink is not None or transport.is_closing()
+                    or protocol.reader.exception() is not None)
 
     def _take_idle(self, key: ConnectionKey, now: float) -> ClientProtocol | None:
         entries = self._idle.get(key)
@@ -554,7 +565,12 @@ class BaseConnector:
             self._idle_count += 1
             if self._cleanup_handle is None:
                 self._schedule_cleanup()
-        self._free_slot(key)
+        count = self._in_use_per_host[key] - 1
+        if count or self._waiters:
+            self._free_slot(key)
+        else:  # _free_slot() inlined for the usual case: the last of its host, nobody waiting
+            self._in_use -= 1
+            del self._in_use_per_host[key]
 
     def _forget(self, conn: Connection) -> None:
         self._acquired.discard(conn)

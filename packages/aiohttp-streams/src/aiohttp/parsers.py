@@ -308,7 +308,8 @@ class StreamParser:
         self._paused = False
         if self._buffer and self._parser is not None:
             self.feed_data(b"")
-        self._maybe_resume_reading()
+        if self._reading_paused:  # checked here: this runs at every wait of a reader
+            self._maybe_resume_reading()
 
     def _consuming(self) -> bool:
         """Is a parser taking bytes as they come (so buffering is its business)?"""
@@ -340,10 +341,17 @@ class StreamParser:
         """Send ``data`` to the current parser, or keep it for the next one."""
         parser = self._parser
         if parser is not None and not self._paused:
-            self._send(parser, data)
+            # _send() inlined: this runs for every chunk received.
+            try:
+                parser.send(data)
+            except StopIteration:
+                self._finish(None)
+            except Exception as exc:
+                self._finish(exc)
         else:
             self._buffer.feed_data(data)
-        self._maybe_pause_reading()
+        if len(self._buffer) > 2 * self._limit:  # else _maybe_pause_reading() has nothing to do
+            self._maybe_pause_reading()
 
     def feed_eof(self) -> None:
         """End of input: the current parser sees the rest of the buffer, then EOF."""
@@ -407,7 +415,8 @@ class StreamParser:
             self._parser = gen
             if self._eof:
                 self.unset_parser()
-        self._maybe_resume_reading()
+        if self._reading_paused:
+            self._maybe_resume_reading()
         return output
 
     def unset_parser(self) -> None:
