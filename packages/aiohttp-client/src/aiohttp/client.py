@@ -548,8 +548,8 @@ class _BodySink:
         if size < remaining:
             self._remaining = remaining - size
             content.feed_data(data)
-            if content.buffered_size() > _SINK_LIMIT and not self._paused \
-                    and not self._response._reading_all:
+            if not self._paused and not self._response._reading_all \
+                    and content.buffered_size() > _SINK_LIMIT:
                 transport = self._protocol.transport
                 if transport is not None:
                     self._paused = True
@@ -957,6 +957,8 @@ class ClientResponse:
                 # another request, whose reader must keep its stream flowing.
                 if self.connection is connection:
                     control.pause_stream()
+        if content.is_eof() and content.exception() is None and not content.has_waiter():
+            return content.read_nowait()  # complete: no coroutine needed
         body: bytes = await content.read()
         return body
 

@@ -86,8 +86,10 @@ class _Waiting:
         self._stream = stream
 
     def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        _resolve(waiter)
+        waiter = self._waiter
+        if waiter is not None:  # usually nobody waits: every fed chunk comes here
+            self._waiter = None
+            _resolve(waiter)
 
     async def _wait(self, func_name: str) -> None:
         if self._waiter is not None:
