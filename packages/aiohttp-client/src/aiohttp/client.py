@@ -1126,6 +1126,7 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
     history: list[ClientResponse] = []
     headers = CIMultiDict(_header_items(headers)) if headers else CIMultiDict()
     jar = connector.cookie_jar if connector.share_cookies else None
+    plain = type(connector).connect is BaseConnector.connect
     while True:
         req = request_class(method, url, params=params, headers=headers, data=data,
                             cookies=cookies, files=files, auth=auth, encoding=encoding,
@@ -1134,7 +1135,46 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
         files = None
         if history and jar is not None and not connector.share_cookies:
             req.update_cookies(jar.filter_cookies(req.url))
-        resp = await _send(connector, req, read_until_eof, loop)
+        # Connect, write, read the head; one retry on a dead reused connection.
+        # (Inline rather than in a coroutine of its own: one frame less on
+        # every wake-up.)
+        fresh = False
+        while True:
+            # A pooled connection is taken without the connect() coroutine,
+            # unless a subclass has its own connect().
+            conn = connector._connect_idle(req) \
+                if plain and not fresh else None
+            if conn is None:
+                try:
+                    conn = await connector.connect(req, fresh=fresh)
+                except TimeoutError:
+                    raise
+                except OSError as exc:
+                    raise OsConnectionError(exc) from exc
+            resp: ClientResponse | None = None
+            try:
+                resp = req.send(conn.writer, conn.reader, loop)
+                if type(resp).start is not _START:
+                    await resp.start(conn, read_until_eof)
+                    break
+                # start() without its coroutine, as above.
+                waiter = resp._expect_head(conn, read_until_eof)
+                if not waiter.done():
+                    try:
+                        await waiter
+                    finally:
+                        resp._head_wait_over(conn)
+                if not resp._head_received(conn, waiter.result()):
+                    await resp.start(conn, read_until_eof)  # the interim head is read
+                break
+            except BaseException as exc:
+                error = _send_failed(exc, conn, resp, req, fresh)
+                if error is None:
+                    fresh = True
+                    continue
+                if error is exc:
+                    raise
+                raise error from exc
         if not (allow_redirects and resp.status in REDIRECT_STATUSES):
             break
         location = resp.headers.get("Location") or resp.headers.get("URI")
@@ -1192,59 +1232,30 @@ def _header_items(headers: Any) -> list[tuple[str, str]]:
     return list(headers)
 
 
-async def _send(connector: BaseConnector, req: ClientRequest, read_until_eof: bool,
-                loop: asyncio.AbstractEventLoop | None) -> ClientResponse:
-    """Connect, write, read the head; one retry on a dead reused connection."""
-    fresh = False
-    # A pooled connection is taken without the connect() coroutine, unless a
-    # subclass has its own connect().
-    plain = type(connector).connect is BaseConnector.connect
-    while True:
-        try:
-            conn = connector._connect_idle(req) if plain and not fresh else None
-            if conn is None:
-                conn = await connector.connect(req, fresh=fresh)
-        except TimeoutError:
-            raise
-        except OSError as exc:
-            raise OsConnectionError(exc) from exc
-        resp: ClientResponse | None = None
-        try:
-            resp = req.send(conn.writer, conn.reader, loop)
-            if type(resp).start is not _START:
-                await resp.start(conn, read_until_eof)
-                return resp
-            # start() without its coroutine: one frame less on every wake-up.
-            waiter = resp._expect_head(conn, read_until_eof)
-            if not waiter.done():
-                try:
-                    await waiter
-                finally:
-                    resp._head_wait_over(conn)
-            if not resp._head_received(conn, waiter.result()):
-                await resp.start(conn, read_until_eof)  # the interim head is read; the rest
-            return resp
-        except BaseException as exc:
-            if resp is not None:
-                resp.close(force=True)
-            conn.close()
-            retry = (not fresh and conn.reused and not conn.protocol.data_seen
-                     and req.idempotent and req.body.replayable
-                     and isinstance(exc, (ClientConnectionError, ConnectionResetError,
-                                          BrokenPipeError)))
-            if retry:
-                client_log.debug("retrying %s %s: the reused connection died", req.method,
-                                 req.url)
-                fresh = True
-                req.proxy_headers.clear()
-                continue
-            if isinstance(exc, BadStatusLine):
-                raise ClientConnectionError(exc) from exc
-            if isinstance(exc, TimeoutError | asyncio.CancelledError):
-                raise
-            if isinstance(exc, OSError):
-                raise OsConnectionError(exc) from exc
-            raise
+def _send_failed(exc: BaseException, conn: Connection, resp: ClientResponse | None,
+                 req: ClientRequest, fresh: bool) -> BaseException | None:
+    """After sending ``req`` on ``conn`` failed with ``exc``: close both, and say
+    what to raise (``exc`` itself or the error it maps to), or None to send
+    once more on a fresh connection (a reused connection that died before any
+    response byte, an idempotent request, a body that can be sent again)."""
+    if resp is not None:
+        resp.close(force=True)
+    conn.close()
+    retry = (not fresh and conn.reused and not conn.protocol.data_seen
+             and req.idempotent and req.body.replayable
+             and isinstance(exc, (ClientConnectionError, ConnectionResetError,
+                                  BrokenPipeError)))
+    if retry:
+        client_log.debug("retrying %s %s: the reused connection died", req.method, req.url)
+        req.proxy_headers.clear()
+        return None
+    if isinstance(exc, BadStatusLine):
+        return ClientConnectionError(exc)
+    if isinstance(exc, TimeoutError | asyncio.CancelledError):
+        return exc
+    if isinstance(exc, OSError):
+        return OsConnectionError(exc)
+    return exc
 
 
 class HttpClient:
