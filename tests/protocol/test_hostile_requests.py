@@ -860,3 +860,64 @@ def test_payload_parser_rechecks_request_framing(
     with pytest.raises(InvalidHeader) as info:
         next(gen)
     assert type(info.value) is InvalidHeader
+
+
+# -- HttpRequestParser.parse_whole: the server's shortcut for a head in one piece ---------
+
+
+def _head_part(raw: bytes, head_len: int | None) -> bytes:
+    return raw if head_len is None else raw[:head_len]
+
+
+def _same_message(fast: RawRequestMessage, general: RawRequestMessage) -> None:
+    assert fast[:3] == general[:3]
+    assert list(fast.headers.items()) == list(general.headers.items())
+    assert type(fast.headers) is type(general.headers)
+    assert fast[4:] == general[4:]
+
+
+@pytest.mark.parametrize("case", HOSTILE_PARAMS)
+def test_parse_whole_never_accepts_a_hostile_head(case: Hostile) -> None:
+    """The shortcut refuses (with the general path's error) or declines (None)
+    every hostile head; it never hands on a message the parser refuses."""
+    data = _head_part(case.raw, case.head_len)
+    general = run_by_hand(data, whole(data), case.limits, None, eof=False)
+    try:
+        fast = HttpRequestParser(**case.limits).parse_whole(data)
+    except Exception as exc:
+        assert general.error is not None, f"the shortcut refused a head the parser takes: {exc!r}"
+        assert type(exc) is type(general.error)
+        assert str(exc) == str(general.error)
+        return
+    if fast is None:
+        return  # the server feeds the bytes to the parser, which refuses them
+    # Only a body row's valid head may be taken whole.
+    assert case.head_len is not None, "the shortcut accepted a hostile head"
+    assert general.message is not None
+    _same_message(fast, general.message)
+
+
+@pytest.mark.parametrize("case", VALID_PARAMS)
+def test_parse_whole_gives_the_parsers_message(case: Valid) -> None:
+    result = run_by_hand(case.raw, whole(case.raw), case.limits, None, eof=False)
+    assert result.message is not None and result.head_len is not None
+    head = case.raw[:result.head_len]
+    fast = HttpRequestParser(**case.limits).parse_whole(head)
+    if fast is not None:
+        _same_message(fast, result.message)
+        check_valid_message(case, fast)
+    # Anything more or less than one whole head is declined.
+    parser = HttpRequestParser(**case.limits)
+    assert parser.parse_whole(head[:-1]) is None
+    assert parser.parse_whole(head + b"GET / HTTP/1.1\r\n") is None
+
+
+def test_parse_whole_takes_the_usual_heads() -> None:
+    parser = HttpRequestParser()
+    message = parser.parse_whole(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+    assert message is not None
+    assert (message.method, message.path, message.version) == ("GET", "/", HttpVersion11)
+    assert list(message.headers.items()) == [("Host", "127.0.0.1:8080")]
+    assert not message.should_close
+    assert parser.parse_whole(b"\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n") is None  # empty line first
+    assert parser.parse_whole(b"GET / HTTP/1.1\nHost: x\n\n") is None  # bare LF: the parser decides

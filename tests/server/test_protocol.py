@@ -407,7 +407,7 @@ def test_no_timeout_runs_while_the_handler_works(serve: Serve) -> None:
 # -- errors -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("request_bytes", "status"), [
+MALFORMED = [
     (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
     (b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
@@ -416,7 +416,14 @@ def test_no_timeout_runs_while_the_handler_works(serve: Serve) -> None:
     (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 200 + b"\r\n", 431),
     (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
-])
+    (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+    (b"CONNECT / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+]
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), MALFORMED)
 def test_malformed_requests_get_4xx_without_error_logs(
         serve: Serve, caplog: pytest.LogCaptureFixture, request_bytes: bytes, status: int) -> None:
     server = serve(Echo)
@@ -428,6 +435,59 @@ def test_malformed_requests_get_4xx_without_error_logs(
     assert data.startswith(f"HTTP/1.1 {status} ".encode()), data[:100]
     assert b"Connection: close" in data
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# Those whose head is complete: the prefix check of a connection's first
+# bytes (a TLS handshake) is not made again for later requests.
+@pytest.mark.parametrize(("request_bytes", "status"),
+                         [case for case in MALFORMED if b"\r\n\r\n" in case[0]])
+def test_malformed_request_after_a_good_one_gets_the_same_4xx(
+        serve: Serve, caplog: pytest.LogCaptureFixture, request_bytes: bytes, status: int) -> None:
+    # A later request of a keep-alive connection, arriving whole on an empty
+    # buffer, takes the server's shortcut (HttpRequestParser.parse_whole):
+    # it must be refused exactly as the first request of a connection is.
+    server = serve(Echo)
+    sock = server.connect()
+    with caplog.at_level(logging.DEBUG, logger="aiohttp"):
+        sock.sendall(GET % 1)
+        first = recv_until(sock, b"GET /1 0\n")
+        sock.sendall(request_bytes)
+        data = read_until_close(sock)
+    sock.close()
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert data.startswith(f"HTTP/1.1 {status} ".encode()), data[:100]
+    assert b"Connection: close" in data
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(server.protocols) == 1
+
+
+def test_keep_alive_requests_sent_whole_or_in_pieces_get_the_same_answers(serve: Serve) -> None:
+    server = serve(Echo)
+    heads = [b"GET /a?x=1 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
+             b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+             b"GET /c HTTP/1.1\r\nhost: x\r\nConnection: keep-alive\r\n\r\n",
+             b"GET /d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"]
+    bodies = [b"GET /a?x=1 0\n", b"POST /b 3\nabc", b"GET /c 0\n", b"GET /d 0\n"]
+    answers = []
+    for split in (False, True):
+        sock = server.connect()
+        got = []
+        for head, body in zip(heads, bodies):
+            if split:  # the head arrives in two pieces: the parser generator takes it
+                sock.sendall(head[:5])
+                time.sleep(0.02)
+                sock.sendall(head[5:])
+            else:
+                sock.sendall(head)
+            data = recv_until(sock, b"\r\n\r\n" + body)
+            assert data.endswith(b"\r\n\r\n" + body)
+            got.append(re.sub(rb"Date: [^\r]*", b"", data))
+        sock.close()
+        answers.append(got)
+    assert answers[0] == answers[1]
+    assert [answer.split(b" ", 1)[0] for answer in answers[0]] == [
+        b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.0"]
+    assert len(server.protocols) == 2
 
 
 def test_body_over_max_body_size_gets_413(serve: Serve) -> None:

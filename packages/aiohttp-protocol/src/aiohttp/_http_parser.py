@@ -263,6 +263,21 @@ class HttpRequestParser(HttpParser):
         head = (yield from self._read_head(buf)) + _CRLF
         out.feed_data(self._message(head.decode("utf-8", "surrogateescape")))
 
+    def parse_whole(self, data: bytes) -> RawRequestMessage | None:
+        """The message of ``data`` when it is exactly one whole head that
+        the fast path takes, else None.
+
+        A server that receives a request head in one piece while its buffer
+        is empty (the usual keep-alive request) can take the message from
+        here without running the parser generator: the message and the
+        errors are those ``__call__`` gives for the same bytes (the tests
+        compare them). None means: feed the bytes to the parser as usual.
+        """
+        match = REQUEST_HEAD_RE.match(data, 0, self._short_head)
+        if match is None or match.end() != len(data):
+            return None
+        return self._message(data.decode("utf-8", "surrogateescape"))
+
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
         if start:
             return FIELD_LINE_RE.fullmatch(buf, start, end) is not None

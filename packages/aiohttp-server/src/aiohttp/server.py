@@ -292,6 +292,8 @@ class ServerHttpProtocol(StreamProtocol):
     _task: asyncio.Task[None] | None = None
     _coro: Coroutine[Any, Any, None] | None = None
     _heads: _RequestHeads
+    #: The connection's input buffer (``self.reader.buffer``).
+    _buffer: ParserBuffer
     _lingering = False
     _peer: tuple[str, int] | None = None
     #: The loop's clock (set by ``connection_made``).
@@ -329,6 +331,7 @@ class ServerHttpProtocol(StreamProtocol):
         self._max_headers = max_headers
         self._max_header_count = max_header_count
         self._empty = _empty_payload()
+        self._parse_whole = self._request_parser.parse_whole
 
     # -- connection --------------------------------------------------------------
 
@@ -351,6 +354,7 @@ class ServerHttpProtocol(StreamProtocol):
         self._state = _HEAD
         self._set_deadline(loop.time() + self._timeout)
         self._heads = _RequestHeads(self.reader, self._request_parser)
+        self._buffer = self.reader.buffer
         self._coro = self.start()
         self._step()
 
@@ -368,6 +372,23 @@ class ServerHttpProtocol(StreamProtocol):
             self._step()  # the parked request loop sees the end and finishes
 
     def data_received(self, data: bytes) -> None:
+        heads = self._heads
+        if heads.waiting and not self._buffer and self._buffer.exception() is None:
+            # The usual keep-alive request: its whole head in one piece, with
+            # the request loop parked on an empty buffer. The message is
+            # taken straight from the head parser's fast path (the same
+            # message the parser generator would give); anything else, an
+            # error included, goes the general way below.
+            try:
+                message = self._parse_whole(data)
+            except Exception:
+                message = None
+            if message is not None:
+                # No head deadline: the request is complete, the loop is busy
+                # with it from here.
+                heads._message = message
+                self._step()
+                return
         if self._state == _IDLE:
             # The first byte of the next request: its head has `timeout` seconds.
             self._state = _HEAD
@@ -379,7 +400,6 @@ class ServerHttpProtocol(StreamProtocol):
         elif self._lingering:
             return  # closing: what the client still sends is dropped
         self.reader.feed_data(data)
-        heads = self._heads
         if heads.waiting and (heads._message is not None or heads._exception is not None):
             self._step()
 
