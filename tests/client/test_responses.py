@@ -270,3 +270,24 @@ async def test_empty_body_has_a_content_at_eof() -> None:
         assert resp.status == 204
         assert resp.content is not None and resp.content.at_eof()
         assert await resp.read() == b""
+
+
+async def test_large_body_sent_with_its_head_in_one_write() -> None:
+    # Head and a 200 KiB body leave in one write and usually arrive in one
+    # read: the body part goes to content without being cut off the chunk.
+    body = bytes(range(256)) * 800
+
+    async with RawServer(lambda req: response(200, body)) as server, \
+            TCPConnector() as connector:
+        for _ in range(3):
+            resp = await request("GET", server.url("/"), connector=connector)
+            assert await resp.read() == body
+        resp = await request("GET", server.url("/"), connector=connector)
+        assert resp.content is not None
+        pieces = [await resp.content.read(1000)]
+        while piece := await resp.content.read(70000):
+            assert type(piece) is bytes
+            pieces.append(piece)
+        assert b"".join(pieces) == body
+        resp.close()
+        assert server.connections == 1

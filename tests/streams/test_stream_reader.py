@@ -274,6 +274,35 @@ async def test_is_eof_and_at_eof() -> None:
     assert reader.at_eof()
 
 
+async def test_feed_tail_skips_the_start_of_a_chunk() -> None:
+    reader = StreamReader()
+    reader.feed_tail(b"HEAD|body one\n", 5)
+    assert reader.buffered_size() == 9 and reader.total_bytes == 9
+    reader.feed_tail(b"XXtwo", 2)  # something is buffered: copied as a slice
+    reader.feed_tail(b"", 0)
+    reader.feed_eof()
+    assert await reader.readline() == b"body one\n"
+    assert await reader.read() == b"two"
+    with pytest.raises(RuntimeError):
+        reader.feed_tail(b"late", 1)
+
+
+async def test_feed_tail_then_partial_and_whole_reads() -> None:
+    reader = StreamReader()
+    reader.feed_tail(b"HEAD|0123456789", 5)
+    reader.feed_tail(b"ignored", 7)  # nothing left of it
+    reader.feed_data(b"abc")
+    assert await reader.read(3) == b"012"
+    assert isinstance(await reader.readexactly(2), bytes)
+    whole = await reader.read(100)  # the rest of the first chunk and the next: one join
+    assert whole == b"56789abc" and type(whole) is bytes
+    reader.feed_tail(b"--xyz", 2)
+    reader.feed_data(b"!")
+    reader.feed_eof()
+    rest = await reader.read()
+    assert rest == b"xyz!" and type(rest) is bytes
+
+
 async def test_buffered_size_counts_unread_bytes() -> None:
     reader = fed(b"abc", b"de")
     assert reader.buffered_size() == 5

@@ -541,13 +541,17 @@ class _BodySink:
         self._response = response
         self._paused = False
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes, start: int = 0) -> None:
+        """Take ``data[start:]`` (``start``: the end of a head in the same chunk)."""
         remaining = self._remaining
-        size = len(data)
+        size = len(data) - start
         content = self._content
         if size < remaining:
             self._remaining = remaining - size
-            content.feed_data(data)
+            if start:
+                content.feed_tail(data, start)
+            else:
+                content.feed_data(data)
             if not self._paused and not self._response._reading_all \
                     and content.buffered_size() > _SINK_LIMIT:
                 transport = self._protocol.transport
@@ -560,10 +564,10 @@ class _BodySink:
         protocol.sink = None
         self._forget()
         if size == remaining:
-            content.feed_data(data)
+            content.feed_tail(data, start)
         else:
-            content.feed_data(data[:remaining])
-            protocol.reader.feed_data(data[remaining:])
+            content.feed_data(data[start:start + remaining])
+            protocol.reader.feed_data(data[start + remaining:])
         content.feed_eof()
 
     def lost(self, exc: BaseException | None) -> None:

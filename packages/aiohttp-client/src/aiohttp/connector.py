@@ -91,7 +91,7 @@ class BodySink(Protocol):
     """Takes a response body straight from the protocol, past the ``StreamParser``
     (see ``ClientProtocol.sink``)."""
 
-    def feed(self, data: bytes) -> None: ...
+    def feed(self, data: bytes, start: int = 0) -> None: ...
 
     def lost(self, exc: BaseException | None) -> None: ...
 
@@ -147,7 +147,7 @@ class ClientProtocol(StreamProtocol):
                 reader.feed_data(data[:end])
                 sink = self.sink
                 if sink is not None:
-                    sink.feed(data[end:])
+                    sink.feed(data, end)  # the body part, without slicing it off
                     return
                 if reader.output is None:
                     # No parser yet: the rest waits in the buffer, copied there

@@ -179,6 +179,28 @@ class StreamReader(_Waiting):
         self.total_bytes += len(data)
         self._wake()
 
+    def feed_tail(self, data: bytes, start: int) -> None:
+        """Feed ``data[start:]`` without copying it when nothing is buffered.
+
+        For a protocol whose chunk holds something else first (a response
+        head before its body): the chunk is kept whole and its first
+        ``start`` bytes are skipped, where ``feed_data(data[start:])`` would
+        copy the rest of a chunk of up to 256 KiB.
+        """
+        if self._buffer or not start:
+            self.feed_data(data[start:] if start else data)
+            return
+        if self._eof:
+            raise RuntimeError("feed_data() after feed_eof()")
+        size = len(data) - start
+        if size <= 0:
+            return
+        self._buffer.append(data)
+        self._offset = start
+        self._size += size
+        self.total_bytes += size
+        self._wake()
+
     def feed_eof(self) -> None:
         self._eof = True
         self._wake()
@@ -368,13 +390,14 @@ class StreamReader(_Waiting):
                 data = first[offset:offset + n]
             self._size = size - n
             return data
-        parts = []
+        parts: list[bytes | memoryview] = []
         need = n
         while need:
             chunk = buffer[0]
             avail = len(chunk) - offset
             if avail <= need:
-                parts.append(chunk[offset:] if offset else chunk)
+                # A view: join() copies it once, where a slice would copy it twice.
+                parts.append(memoryview(chunk)[offset:] if offset else chunk)
                 buffer.popleft()
                 need -= avail
                 offset = 0
