@@ -921,3 +921,45 @@ def test_parse_whole_takes_the_usual_heads() -> None:
     assert not message.should_close
     assert parser.parse_whole(b"\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n") is None  # empty line first
     assert parser.parse_whole(b"GET / HTTP/1.1\nHost: x\n\n") is None  # bare LF: the parser decides
+
+
+def test_parse_whole_gives_the_same_message_for_the_same_head_again() -> None:
+    parser = HttpRequestParser()
+    head = b"GET /poll?x=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"
+    first = parser.parse_whole(head)
+    again = parser.parse_whole(bytes(bytearray(head)))  # equal bytes, another object
+    assert first is not None and again is first
+    fresh = HttpRequestParser().parse_whole(head)
+    assert fresh is not None and fresh is not first
+    _same_message(first, fresh)
+    # One byte of difference is parsed anew, and refused when it must be.
+    other = parser.parse_whole(head.replace(b"x=1", b"x=2"))
+    assert other is not None and other is not first and other.path == "/poll?x=2"
+    with pytest.raises(InvalidHeader):
+        parser.parse_whole(head.replace(b"example.com", b"exa mple.com"))
+    again = parser.parse_whole(head)  # the last remembered is `other`: parsed anew
+    assert again is not None and again is not first
+    _same_message(again, fresh)
+
+
+@pytest.mark.parametrize("framing", [b"Content-Length: 3\r\n", b"Transfer-Encoding: chunked\r\n"])
+def test_parse_whole_parses_heads_with_a_body_every_time(framing: bytes) -> None:
+    from aiohttp._http_parser import known_body_length
+    parser = HttpRequestParser()
+    head = b"POST /upload HTTP/1.1\r\nHost: example.com\r\n" + framing + b"\r\n"
+    first = parser.parse_whole(head)
+    second = parser.parse_whole(head)
+    assert first is not None and second is not None and second is not first
+    _same_message(first, second)
+    # The payload parser finds the length the head parser just remembered.
+    assert known_body_length(second.headers, second.version)[0]
+
+
+def test_parse_whole_remembers_only_bytes() -> None:
+    parser = HttpRequestParser()
+    head = bytearray(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    first = parser.parse_whole(head)  # type: ignore[arg-type]  # a transport may hand one
+    assert first is not None
+    head[5:5] = b"x"  # a bytearray can change: it is never the remembered head
+    second = parser.parse_whole(head)  # type: ignore[arg-type]
+    assert second is not None and second.path == "/x"

@@ -272,11 +272,34 @@ class HttpRequestParser(HttpParser):
         here without running the parser generator: the message and the
         errors are those ``__call__`` gives for the same bytes (the tests
         compare them). None means: feed the bytes to the parser as usual.
+
+        A client on a persistent connection often sends the very same head
+        again (polling, health checks, load generators). The last head
+        taken without a body is remembered with its message: the same bytes
+        again give the same message object without being parsed again. The
+        message is immutable (a tuple, a read-only proxy over a multidict
+        nobody else holds), and the checks depend on nothing but the bytes
+        and this parser's limits, so the answer is the one a new parse would
+        give. Heads with body framing are not remembered: the payload parser
+        takes their length from ``remember_body_length``, which a new parse
+        sets.
         """
+        if data == self._last_head:
+            return self._last_message
         match = REQUEST_HEAD_RE.match(data, 0, self._short_head)
         if match is None or match.end() != len(data):
             return None
-        return self._message(data.decode("utf-8", "surrogateescape"))
+        message = self._message(data.decode("utf-8", "surrogateescape"))
+        headers = message.headers
+        if (type(data) is bytes and CONTENT_LENGTH not in headers
+                and TRANSFER_ENCODING not in headers):
+            self._last_head = data
+            self._last_message = message
+        return message
+
+    #: The last head ``parse_whole`` took without body framing, and its message.
+    _last_head: bytes = b""
+    _last_message: RawRequestMessage | None = None
 
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
         if start:

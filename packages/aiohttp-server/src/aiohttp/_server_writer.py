@@ -116,7 +116,13 @@ class ServerWriter(StreamWriter):
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self.expect_head:
-            if not self._note_head(data):  # an interim response, or a huge head
+            if type(data) is bytes and 10 <= len(data) < CORK_LIMIT and data[9] != 49:  # "1"
+                # The usual head (bytes, small, not "HTTP/1.x 1..": no 1xx):
+                # what _note_head does for it, without the call.
+                self.expect_head = False
+                self.head_size = len(data)
+                self.closes = data.endswith(_CLOSE_END)
+            elif not self._note_head(data):  # an interim response, or a huge head
                 self.flush()
                 self._transport.write(data)
                 return
@@ -183,7 +189,7 @@ class ServerWriter(StreamWriter):
                     self.schedule_flush()
             else:
                 self.flush()
-        return super().drain()
+        return StreamWriter.drain(self)
 
     def write_eof(self) -> None:
         self.flush()

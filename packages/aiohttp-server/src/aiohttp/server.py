@@ -56,6 +56,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any, cast
 
 from . import errors
+from ._http_abnf import CONTENT_LENGTH, TRANSFER_ENCODING
 from ._access_log import make_atoms
 from ._server_writer import ServerWriter
 from .log import access_log as default_access_log
@@ -573,7 +574,7 @@ class ServerHttpProtocol(StreamProtocol):
                     raise errors.HttpErrorException(
                         405, headers=(("Allow", ", ".join(sorted(allowed))),))
                 headers = message.headers
-                if "Content-Length" in headers or "Transfer-Encoding" in headers:
+                if CONTENT_LENGTH in headers or TRANSFER_ENCODING in headers:
                     payload = self._make_payload(message)
                 else:
                     payload = empty  # RFC 9112 section 6.3: no framing, no body
@@ -627,7 +628,7 @@ class ServerHttpProtocol(StreamProtocol):
 
     def _make_payload(self, message: RawRequestMessage) -> StreamReader:
         headers = message.headers
-        if "Content-Length" not in headers and "Transfer-Encoding" not in headers:
+        if CONTENT_LENGTH not in headers and TRANSFER_ENCODING not in headers:
             return self._empty  # RFC 9112 section 6.3: no framing, no body
         stream: Any = self.reader
         if (message.version >= HttpVersion11
