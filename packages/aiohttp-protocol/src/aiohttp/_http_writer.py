@@ -78,17 +78,21 @@ class Transport(Protocol):
 _DONE = _READY
 
 
-class _DrainLater:
+class _DrainLater(tuple[Transport]):
     """Calls the transport's ``drain()`` only when awaited, so that dropping
-    it never leaves an unawaited coroutine behind."""
+    it never leaves an unawaited coroutine behind.
 
-    __slots__ = ("_transport",)
+    ``_DrainLater((transport,))``: a one-item tuple, because a response
+    makes one of these at its end and a tuple is built without running a
+    Python ``__init__``.
+    """
 
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
+    __slots__ = ()
 
     def __await__(self) -> Generator[Any, None, None]:
-        return (yield from self._transport.drain().__await__())
+        drain = self[0].drain()
+        if drain is not _DONE:  # nothing to wait for: no generator to run
+            yield from drain.__await__()
 
 
 _date_cache: tuple[int, str] = (0, "")
@@ -627,7 +631,7 @@ class HttpMessage:
             unflushed = self._unflushed + size
             if unflushed > DRAIN_THRESHOLD:
                 self._unflushed = 0
-                return _DrainLater(self.transport)
+                return _DrainLater((self.transport,))
             self._unflushed = unflushed
             return _DONE
         if not isinstance(chunk, (bytes, bytearray, memoryview)):
@@ -649,7 +653,7 @@ class HttpMessage:
         self._unflushed += written
         if self._unflushed > DRAIN_THRESHOLD:
             self._unflushed = 0
-            return _DrainLater(self.transport)
+            return _DrainLater((self.transport,))
         return _DONE
 
     def write_eof(self) -> Awaitable[None]:
@@ -673,7 +677,7 @@ class HttpMessage:
                 raise ValueError(f"the body ended after {self._body_length} of the "
                                  f"{self.length} bytes of its Content-Length")
             self._unflushed = 0
-            return _DrainLater(self.transport)
+            return _DrainLater((self.transport,))
         pieces: list[bytes] = []
         if self.filter is not None:
             for stage in self.filter:
@@ -692,7 +696,7 @@ class HttpMessage:
                              f"{self.length} bytes of its Content-Length")
         self.output_length += written
         self._unflushed = 0
-        return _DrainLater(self.transport)
+        return _DrainLater((self.transport,))
 
     def _send(self, pieces: list[bytes], size: int) -> None:
         if len(pieces) == 1:
