@@ -250,9 +250,10 @@ def main() -> None:
     if not impls:
         parser.error(f"--impls: choose among {', '.join(IMPLS)}")
 
+    where = ("server and client in one process under callgrind" if args.callgrind
+             else "server on CPU 0, client on CPU 1")
     print(f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPUs; server on CPU 0, client on CPU 1; compression off; "
-          f"ours masks {masking_of_ours()}")
+          f"{os.cpu_count()} CPUs; {where}; compression off; ours masks {masking_of_ours()}")
     if args.callgrind:
         print()
         run_callgrind(impls, cases, args.quick)
