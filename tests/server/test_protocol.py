@@ -938,6 +938,55 @@ async def test_requests_alternate_between_inline_and_task_and_cancel_cleanly() -
     assert protocol.started == 4
 
 
+@pytest.mark.parametrize("first", [b"GET /0 HTTP/1.1\r\nHost: x\r\n\r\n",
+                                   b"POST /0 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"])
+async def test_heads_taken_whole_then_bodies_in_later_pieces(first: bytes) -> None:
+    # Each head arrives alone while the request loop waits on an empty
+    # buffer: data_received takes it whole (parse_whole). Its body comes in
+    # the next pieces, as http.client sends them, and a body parser replaces
+    # the head parser for it: every request of the connection is answered,
+    # in order, and the connection stays open.
+    protocol = Echo(keep_alive=30)
+    transport = FakeTransport()
+    protocol.connection_made(transport)
+    taken = []
+    parse_whole = protocol._parse_whole
+
+    def counting(data: bytes) -> RawRequestMessage | None:
+        message = parse_whole(data)
+        taken.append(message is not None)
+        return message
+
+    protocol._parse_whole = counting
+
+    async def settle() -> None:
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert protocol._heads.waiting and not protocol.reader.buffer
+
+    protocol.data_received(first)
+    await settle()
+    expected = [f"{first.split()[0].decode()} /0 0\n".encode()]
+    for i in range(1, 4):
+        body = b"x" * (i * 100)
+        protocol.data_received(
+            b"POST /%d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (i, len(body)))
+        protocol.data_received(body[:50])
+        protocol.data_received(body[50:])
+        await settle()
+        for _ in range(2):  # the same head twice: the second is the remembered message
+            protocol.data_received(GET % (i + 10))
+            await settle()
+        expected += [b"POST /%d %d\n" % (i, len(body)) + body] + [b"GET /%d 0\n" % (i + 10)] * 2
+    assert taken == [True] * 9
+    assert not transport.closed
+    bodies = [answer[2] for answer in parse_all(bytes(transport.written))]
+    assert bodies == expected
+    transport.closed = True
+    protocol.connection_lost(None)
+    await asyncio.sleep(0)
+
+
 class WriteRecorder(FakeTransport):
     """Keeps each write apart, to see how a response is cut into sends."""
 
