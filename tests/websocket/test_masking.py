@@ -12,8 +12,8 @@ must be in use, or the suite would quietly test the pure path twice.
 from __future__ import annotations
 
 import os
-import shutil
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -174,8 +174,8 @@ def test_the_accelerator_is_built() -> None:
 
 def test_no_extensions_keeps_pure_python() -> None:
     """``AIOHTTP_NO_EXTENSIONS=1`` is read at import: the pure functions are used."""
-    code = ("from aiohttp import _ws_masking as m; "
-            "print(m.ACCELERATED, m.apply_mask is m.py_apply_mask, m.mask_frame is m.py_mask_frame)")
+    code = ("from aiohttp import _ws_masking as m; print(m.ACCELERATED, "
+            "m.apply_mask is m.py_apply_mask, m.mask_frame is m.py_mask_frame)")
     env = dict(os.environ, AIOHTTP_NO_EXTENSIONS="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
