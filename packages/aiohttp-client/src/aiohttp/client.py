@@ -731,8 +731,7 @@ class ClientResponse:
         The parser starts on what is buffered and may finish at once. If it
         does not, the stream flows into it (pull model) until
         ``_head_wait_over()``. ``start()`` is this, an await and
-        ``_head_received()``; ``request()`` runs the three itself, without
-        the coroutine, when ``start`` is not overridden.
+        ``_head_received()``.
         """
         self.connection = connection
         self._read_until_eof = read_until_eof
@@ -1158,18 +1157,7 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
             resp: ClientResponse | None = None
             try:
                 resp = req.send(conn.writer, conn.reader, loop)
-                if type(resp).start is not _START:
-                    await resp.start(conn, read_until_eof)
-                    break
-                # start() without its coroutine, as above.
-                waiter = resp._expect_head(conn, read_until_eof)
-                if not waiter.done():
-                    try:
-                        await waiter
-                    finally:
-                        resp._head_wait_over(conn)
-                if not resp._head_received(conn, waiter.result()):
-                    await resp.start(conn, read_until_eof)  # the interim head is read
+                await resp.start(conn, read_until_eof)
                 break
             except BaseException as exc:
                 error = _send_failed(exc, conn, resp, req, fresh)
@@ -1216,9 +1204,6 @@ async def _request(method: str, url: str, params: Any, data: Any, headers: Any,
         params = None
     resp.history = tuple(history)
     return resp
-
-
-_START = ClientResponse.start
 
 
 @functools.lru_cache(maxsize=1)

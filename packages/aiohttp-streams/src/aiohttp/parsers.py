@@ -341,13 +341,7 @@ class StreamParser:
         """Send ``data`` to the current parser, or keep it for the next one."""
         parser = self._parser
         if parser is not None and not self._paused:
-            # _send() inlined: this runs for every chunk received.
-            try:
-                parser.send(data)
-            except StopIteration:
-                self._finish(None)
-            except Exception as exc:
-                self._finish(exc)
+            self._send(parser, data)
         else:
             self._buffer.feed_data(data)
         if len(self._buffer) > 2 * self._limit:  # else _maybe_pause_reading() has nothing to do
