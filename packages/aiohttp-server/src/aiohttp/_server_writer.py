@@ -186,7 +186,8 @@ class ServerWriter(StreamWriter):
             if self.driven:
                 # The request loop writes it before control leaves it.
                 if not self._scheduled:
-                    self.schedule_flush()
+                    self._scheduled = True  # schedule_flush(), inlined
+                    self._flusher.add(self)
             else:
                 self.flush()
         return StreamWriter.drain(self)

@@ -103,6 +103,7 @@ _HEAD = 1
 _BUSY = 2
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_CoroutineType = types.CoroutineType
 
 
 class _ContinueOnRead:
@@ -590,7 +591,7 @@ class ServerHttpProtocol(StreamProtocol):
                 else:
                     payload = empty  # RFC 9112 section 6.3: no framing, no body
                 result = self.handle_request(message, payload)
-                if type(result) is types.CoroutineType or (
+                if type(result) is _CoroutineType or (
                         result is not None and hasattr(result, "__await__")):
                     await result
                 if writer._corked is not None and not writer._scheduled:
