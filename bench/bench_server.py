@@ -9,8 +9,12 @@ One command runs everything and prints the table::
 
 Each server is a subprocess pinned to one core (``taskset -c 0``), wrk to
 another (``taskset -c 1``), 50 keep-alive connections, one wrk thread.
-Workloads: hello world (``GET /``), ``POST /upload`` of 64 KiB read fully,
-``GET /big`` of 1 MiB. For every run the driver reads the server process's
+Workloads: hello world (``GET /``), the same with a new head each request
+(``GET /?n=N``: nothing remembered of the previous head helps), ``POST
+/upload`` of 64 KiB read fully, ``GET /big`` of 1 MiB. ``--baseline PYTHON``
+also runs our server with another interpreter (say, a wrapper that puts an
+older checkout first on ``PYTHONPATH``), in turn with the others: before and
+after in the same minutes. For every run the driver reads the server process's
 CPU time (user + system, ``/proc/<pid>/stat``) before and after wrk, so the
 table shows *server CPU per request*, which is far less sensitive to a busy
 machine than requests per second. Each cell is the median of ``--repeat``
@@ -52,7 +56,7 @@ class Server:
     name: str
     python: Path
     script: str
-    workloads: tuple[str, ...] = ("hello", "post64k", "get1m")
+    workloads: tuple[str, ...] = ("hello", "hellovary", "post64k", "get1m")
 
 
 SERVERS = [
@@ -64,6 +68,11 @@ SERVERS = [
 
 WORKLOADS = {
     "hello": ("GET / (13 B)", "/", None),
+    # The same hello world, but every request head differs (its query), so
+    # nothing a server may remember of the previous head helps.
+    "hellovary": ("GET /?n=N (13 B), each head new", "/",
+                  'local n = 0\nrequest = function()\n  n = n + 1\n'
+                  '  return wrk.format(nil, "/?n=" .. n)\nend\n'),
     "post64k": ("POST 64 KiB, read fully", "/upload",
                 'wrk.method = "POST"\nwrk.body = string.rep("x", 65536)\n'
                 'wrk.headers["Content-Type"] = "application/octet-stream"\n'),
@@ -142,6 +151,12 @@ def measure(server: Server, workload: str, seconds: float, connections: int) -> 
 
 def run_table(args: argparse.Namespace) -> None:
     servers = [s for s in SERVERS if s.python.exists()]
+    if args.baseline:
+        # Before/after in the same minutes: the same server script run by
+        # another interpreter (a wrapper that puts an older checkout first on
+        # PYTHONPATH), in turn with the others.
+        servers.insert(0, Server("ours (baseline)", Path(args.baseline), "server_ours.py",
+                                 SERVERS[0].workloads))
     missing = [s.name for s in SERVERS if not s.python.exists()]
     if missing:
         print(f"missing peer environments (run bench/setup_peers.sh): {', '.join(missing)}")
@@ -174,15 +189,17 @@ def run_table(args: argparse.Namespace) -> None:
                 continue
             rps = statistics.median(r.rps for r in rows)
             cpu = statistics.median(r.cpu_us for r in rows)
+            cpus = [r.cpu_us for r in rows]
+            spread = f" ({min(cpus):.1f}-{max(cpus):.1f})" if len(cpus) > 1 else ""
             errors = sum(r.errors for r in rows)
             ratio_rps = f"{ours_rps / rps:.2f}x" if server.name != "ours" else ""
             ratio_cpu = f"{cpu / ours_cpu:.2f}x" if server.name != "ours" and ours_cpu else ""
             flag = f" ({errors} errors)" if errors else ""
-            print(f"| {WORKLOADS[workload][0]} | {server.name}{flag} | {rps:,.0f} | {cpu:.1f} | "
-                  f"{ratio_rps} | {ratio_cpu} |")
+            print(f"| {WORKLOADS[workload][0]} | {server.name}{flag} | {rps:,.0f} | "
+                  f"{cpu:.1f}{spread} | {ratio_rps} | {ratio_cpu} |")
     print()
     print("ours vs it: req/s = our requests per second / its; CPU = its CPU per request / ours "
-          "(> 1 means ours is better on both).")
+          "(> 1 means ours is better on both). CPU: median (lowest-highest).")
 
 
 def run_memory(args: argparse.Namespace) -> None:
@@ -245,6 +262,8 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true",
                         help="measure RSS per idle keep-alive connection instead")
     parser.add_argument("--connections-idle", type=int, default=1000)
+    parser.add_argument("--baseline", metavar="PYTHON",
+                        help="also run our server with this interpreter, as 'ours (baseline)'")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.repeat = 3, 1

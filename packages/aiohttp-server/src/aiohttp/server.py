@@ -37,7 +37,11 @@ response is written with the others at the end of the loop iteration
 take the loop over, until it waits for the next head again. The
 connection's ``StreamParser`` (``self.reader``), its buffer and one head
 parser generator serve every request; a body parser replaces the head
-parser for the time of its body. A handler may take the connection over
+parser for the time of its body. A head that arrives whole while the loop
+waits on an empty buffer (the usual keep-alive request) does not go through
+the generators: ``data_received`` takes it with
+``HttpRequestParser.parse_whole``, which gives the same message, and
+leaves anything it declines or refuses to the parser. A handler may take the connection over
 after writing a ``101`` response (the WebSocket upgrade):
 ``self.reader.set_parser(...)`` switches the parser, and the server closes
 the connection once that handler returns.
