@@ -929,6 +929,7 @@ def test_parse_whole_gives_the_same_message_for_the_same_head_again() -> None:
     first = parser.parse_whole(head)
     again = parser.parse_whole(bytes(bytearray(head)))  # equal bytes, another object
     assert first is not None and again is first
+    assert parser._last_head == head and parser._last_head is not head  # a copy is kept
     fresh = HttpRequestParser().parse_whole(head)
     assert fresh is not None and fresh is not first
     _same_message(first, fresh)
