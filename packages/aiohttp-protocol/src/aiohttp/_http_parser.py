@@ -296,9 +296,9 @@ class HttpRequestParser(HttpParser):
             # A copy of the head, not the received object: that is often what
             # remains of a much larger receive buffer (asyncio reads into
             # 256 KiB and shrinks it), and holding one per connection until
-            # the next request fragments the C heap (every later receive
-            # buffer then needs fresh memory): without the copy, runs of
-            # bench_server.py's varying heads took up to 1.5 times the CPU.
+            # the next request can fragment the C heap: without the copy,
+            # some runs of bench_server.py's varying heads took up to 1.5
+            # times the CPU per request.
             self._last_head = bytes(memoryview(data))
             self._last_message = message
         return message
