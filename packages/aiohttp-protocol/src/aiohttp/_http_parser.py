@@ -286,6 +286,8 @@ class HttpRequestParser(HttpParser):
         """
         if data == self._last_head:
             return self._last_message
+        if not data.endswith(b"\r\n\r\n"):
+            return None  # not a whole head (a body or a piece follows): no match tried
         match = REQUEST_HEAD_RE.match(data, 0, self._short_head)
         if match is None or match.end() != len(data):
             return None
