@@ -59,6 +59,10 @@ async def serve(host: str, port: int, unix_path: str | None) -> None:
         await server.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+            # The shutdown is bounded (a grace of seconds); a second Ctrl-C or
+            # SIGTERM while the process winds down must not turn a clean exit
+            # into a KeyboardInterrupt traceback.
+            signal.signal(signum, signal.SIG_IGN)
 
 
 async def check(host: str) -> bool:
