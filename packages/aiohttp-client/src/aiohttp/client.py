@@ -454,6 +454,10 @@ class ClientRequest:
             resp = self.response
             if resp is not None:
                 resp._body_error(error)
+                if resp.connection is not None:
+                    # A head awaited without its parser yet: set it, so the
+                    # error reaches the head wait.
+                    resp.connection._protocol._set_head_parser()
             reader.set_exception(error)
 
 
@@ -732,6 +736,11 @@ class ClientResponse:
         does not, the stream flows into it (pull model) until
         ``_head_wait_over()``. ``start()`` is this, an await and
         ``_head_received()``.
+
+        When nothing is buffered and no parser is set (the usual request on
+        a pooled connection), the parser is set only if the next chunk
+        needs it: ``_take_head`` (the protocol's ``head_taker``) first tries
+        ``HttpResponseParser.parse_whole`` on it.
         """
         self.connection = connection
         self._read_until_eof = read_until_eof
@@ -739,12 +748,13 @@ class ClientResponse:
         reader = protocol.reader
         waiter: asyncio.Future[RawResponseMessage] = \
             (self._loop or connection._loop).create_future()
-        protocol.split_head = True
-        try:
-            reader.set_parser(self.response_parser, _HeadWaiter(self, waiter))
-        except BaseException:
-            protocol.split_head = False
-            raise
+        self._head_waiter = waiter
+        if (not protocol.buffer and reader.output is None and not protocol.ended
+                and reader.exception() is None):
+            protocol.head_taker = self._take_head
+            reader.resume_stream()
+            return waiter
+        self._set_head_parser(protocol)
         if waiter.done():
             protocol.split_head = False
         else:
@@ -753,8 +763,48 @@ class ClientResponse:
                 self._head_wait_over(connection)
         return waiter
 
+    def _set_head_parser(self, protocol: connector_module.ClientProtocol) -> None:
+        protocol.split_head = True
+        try:
+            protocol.reader.set_parser(self.response_parser,
+                                       _HeadWaiter(self, self._head_waiter))
+        except BaseException:
+            protocol.split_head = False
+            raise
+
+    def _take_head(self, data: bytes | None) -> None:
+        """The first chunk received while the head is awaited (None: the
+        connection ended first, or the wait is over): take a whole head from
+        it as the head parser would, or set that parser and feed it."""
+        connection = self.connection
+        assert connection is not None
+        protocol = connection._protocol
+        waiter = self._head_waiter
+        if data is not None and not waiter.done():
+            try:
+                found = self.response_parser.parse_whole(data)
+            except Exception:
+                found = None  # the parser raises it again, its usual way
+            if found is not None:
+                message, end = found
+                if end < len(data):
+                    protocol.buffer.feed_data(data[end:])
+                waiter.set_result(message)
+                self._head_parsed(message)
+                return
+        self._set_head_parser(protocol)
+        if data is not None:
+            protocol.reader.feed_data(data)
+
+    _head_waiter: asyncio.Future[RawResponseMessage]
+
     def _head_wait_over(self, connection: Connection) -> None:
         protocol = connection._protocol
+        if protocol.head_taker is not None:
+            # The wait ended without a chunk (cancelled): the parser is set,
+            # as it would have been.
+            protocol.head_taker = None
+            self._take_head(None)
         protocol.reader.pause_stream()
         protocol.split_head = False
 

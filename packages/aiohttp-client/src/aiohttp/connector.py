@@ -118,11 +118,18 @@ class ClientProtocol(StreamProtocol):
       first empty line: the head
       goes to the head parser, which may set ``sink``, and the body part goes
       to the sink without being copied into the parser's buffer first.
+    * ``head_taker``: while set (a response head is awaited, nothing is
+      buffered and no parser is set yet), the next received chunk of at most
+      16 KiB goes to it instead, unset first: it takes a whole head (and
+      body) without the parser generator, or sets the head parser and feeds
+      the chunk as usual. The end of the connection sets that parser first
+      (``head_taker(None)``), so it sees the end as it would have.
     """
 
     data_seen = False
     split_head = False
     sink: BodySink | None = None
+    head_taker: Callable[[bytes | None], None] | None = None
     #: The end of the input was received, or the connection was lost (the
     #: reader is then at EOF or failed): the pool reads this on every
     #: checkout and return rather than asking the reader.
@@ -140,6 +147,13 @@ class ClientProtocol(StreamProtocol):
         if sink is not None:
             sink.feed(data)
             return
+        taker = self.head_taker
+        if taker is not None:
+            self.head_taker = None
+            if len(data) <= _SPLIT_MIN:
+                taker(data)
+                return
+            taker(None)  # the head parser, and the split below
         reader = self.reader
         if self.split_head and len(data) > _SPLIT_MIN and not reader.buffer:
             end = data.find(b"\r\n\r\n") + 4
@@ -157,7 +171,14 @@ class ClientProtocol(StreamProtocol):
                 data = data[end:]
         reader.feed_data(data)
 
+    def _set_head_parser(self) -> None:
+        taker = self.head_taker
+        if taker is not None:
+            self.head_taker = None
+            taker(None)
+
     def eof_received(self) -> bool | None:
+        self._set_head_parser()
         self.ended = True
         sink, self.sink = self.sink, None
         if sink is not None:
@@ -165,6 +186,7 @@ class ClientProtocol(StreamProtocol):
         return super().eof_received()
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        self._set_head_parser()
         self.ended = True
         sink, self.sink = self.sink, None
         if sink is not None:

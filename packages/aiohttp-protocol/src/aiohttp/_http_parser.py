@@ -435,6 +435,25 @@ class HttpResponseParser(HttpParser):
             raise _closed_before_status_line() from None
         out.feed_data(self._message(status, fields))
 
+    def parse_whole(self, data: bytes) -> tuple[RawResponseMessage, int] | None:
+        """The message of the head that starts ``data`` and where that head
+        ends, when the fast path takes the head whole; else None.
+
+        A client whose connection has nothing buffered usually receives a
+        response head in one piece, often with its small body: it can take
+        the message from here without running the parser generator, and
+        keep ``data[end:]`` (the body) for what follows. The message, and
+        any error raised, are those ``__call__`` gives when ``data`` is the
+        first chunk it receives (the tests compare them); None means: feed
+        the bytes to the parser as usual.
+        """
+        match = RESPONSE_HEAD_RE.match(data, 0, self._short_head)
+        if match is None:
+            return None
+        end = match.end()
+        head = (data if end == len(data) else data[:end]).decode("utf-8", "surrogateescape")
+        return self._fast_message(head), end
+
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
         if start:
             return FIELD_LINE_RE.fullmatch(buf, start, end) is not None
