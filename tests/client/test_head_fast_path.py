@@ -80,3 +80,41 @@ async def test_no_whole_head_before_the_end_is_an_error(answer: bytes) -> None:
     async with RawServer(handler=handler) as server, TCPConnector() as connector:
         with pytest.raises(ClientConnectionError):
             await request("GET", server.url("/"), connector=connector)
+
+
+@pytest.mark.parametrize("first", [b"", b"HTTP/1.1 200 OK\r\nContent-Le"],
+                         ids=["no-head-yet", "half-a-head"])
+async def test_a_request_cancelled_while_its_head_is_due_leaves_the_pool_sound(
+        first: bytes) -> None:
+    """Cancelled on an idle pooled connection (the whole-head path was armed):
+    that connection is closed, not reused, and the late answer read by nobody;
+    the next requests get their own answers."""
+    late = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await read_request(reader) is not None:
+            if late.is_set():
+                writer.write(first)
+                await writer.drain()
+                await asyncio.sleep(0.3)
+                writer.write(response(200, b"late") if not first else b"ngth: 4\r\n\r\nlate")
+                await writer.drain()
+            else:
+                writer.write(response(200, b"ok"))
+                await writer.drain()
+
+    async with RawServer(handler=handler) as server, TCPConnector() as connector:
+        async with request("GET", server.url("/"), connector=connector) as resp:
+            assert await resp.read() == b"ok"  # a pooled connection, idle
+        late.set()
+        task = asyncio.ensure_future(request("GET", server.url("/"), connector=connector))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        late.clear()
+        await asyncio.sleep(0.4)  # the late answer has come, to the closed connection
+        for _ in range(2):
+            async with request("GET", server.url("/"), connector=connector) as resp:
+                assert await asyncio.wait_for(resp.read(), 10) == b"ok"
+        assert server.connections == 2
