@@ -274,15 +274,19 @@ class Gate(Echo):
         await super().handle_request(message, payload)
 
 
-def test_pipelining_client_cannot_make_the_server_buffer_without_bound(serve: Serve) -> None:
-    gate: list[asyncio.Event] = []
-
+def gated(gates: list[asyncio.Event]) -> Callable[[], Gate]:
+    """A protocol factory whose every ``Gate`` appends its event to ``gates``."""
     def factory() -> Gate:
         protocol = Gate()
         protocol.gate = asyncio.Event()
-        gate.append(protocol.gate)
+        gates.append(protocol.gate)
         return protocol
+    return factory
 
+
+def test_pipelining_client_cannot_make_the_server_buffer_without_bound(serve: Serve) -> None:
+    gate: list[asyncio.Event] = []
+    factory = gated(gate)
     server = serve(factory)
     sock = server.connect()
     sock.setblocking(False)
@@ -328,13 +332,7 @@ def test_pipelined_heads_and_bodies_then_eof_while_a_handler_waits(serve: Serve)
     # once its turn comes, then answered in order, and the incomplete head
     # at the end closes the connection without an answer.
     gate: list[asyncio.Event] = []
-
-    def factory() -> Gate:
-        protocol = Gate()
-        protocol.gate = asyncio.Event()
-        gate.append(protocol.gate)
-        return protocol
-
+    factory = gated(gate)
     server = serve(factory)
     sock = server.connect()
     sock.sendall(GET % 0 + GET % 1

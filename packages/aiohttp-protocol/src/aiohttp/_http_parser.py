@@ -225,6 +225,18 @@ class HttpParser:
         """Is ``buf[start:end]`` (a line without its CRLF) one the fast path takes?"""
         raise NotImplementedError
 
+    def _fields(self, lines: list[str]) -> CIMultiDict[str]:
+        """The fields of a head already validated whole and split into lines
+        (the start line first, the blank line and the empty rest last)."""
+        if len(lines) - 3 > self.max_header_count:
+            raise TooManyHeaders(self.max_header_count)
+        fields: CIMultiDict[str] = CIMultiDict()
+        add = fields.add
+        for line in lines[1:-2]:
+            name, _, value = line.partition(":")
+            add(name, value.strip(" \t"))
+        return fields
+
     def _check_head_size(self, total: int, count: int) -> None:
         if total > self.max_headers:
             raise LineTooLong("header section", self.max_headers)
@@ -347,13 +359,7 @@ class HttpRequestParser(HttpParser):
         lines = head.split("\r\n")
         method, path, version_text = lines[0].split(" ")
         version = _VERSIONS[version_text[-1]]
-        if len(lines) - 3 > self.max_header_count:
-            raise TooManyHeaders(self.max_header_count)
-        fields: CIMultiDict[str] = CIMultiDict()
-        add = fields.add
-        for line in lines[1:-2]:
-            name, _, value = line.partition(":")
-            add(name, value.strip(" \t"))
+        fields = self._fields(lines)
         headers = CIMultiDictProxy(fields)
         if path[0] != "/" or method == "CONNECT":
             check_target(method, path)
@@ -505,13 +511,7 @@ class HttpResponseParser(HttpParser):
         ``Connection`` values decided without building the option set.
         """
         lines = head.split("\r\n")
-        if len(lines) - 3 > self.max_header_count:
-            raise TooManyHeaders(self.max_header_count)
-        fields: CIMultiDict[str] = CIMultiDict()
-        add = fields.add
-        for line in lines[1:-2]:
-            name, _, value = line.partition(":")
-            add(name, value.strip(" \t"))
+        fields = self._fields(lines)
         return self._finish(lines[0], fields)
 
     def _message(self, status: str, pairs: list[tuple[str, str]]) -> RawResponseMessage:
