@@ -15,7 +15,7 @@ from typing import Any
 import h11
 import pytest
 
-from aiohttp import errors
+from aiohttp import _read_allocations, errors
 from aiohttp._server_writer import JOIN_LIMIT
 from aiohttp.parsers import LinesParser
 from aiohttp.protocol import RawRequestMessage, Response
@@ -1038,3 +1038,24 @@ async def test_a_body_over_the_join_limit_follows_its_head_uncopied() -> None:
     assert body == b"x" * (JOIN_LIMIT + 1)
     transport.closed = True
     protocol.connection_lost(None)
+
+
+async def test_connections_prepare_the_allocator_for_reads() -> None:
+    """Like ``StreamProtocol``'s, the server's own ``connection_made`` makes
+    receive buffers come from the heap (``aiohttp._read_allocations``)."""
+    _read_allocations._prepared.clear()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(ServerHttpProtocol, "127.0.0.1", 0)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert answer.startswith(b"HTTP/1.1 404 ")
+    # asyncio's own client protocol does not prepare: the server did.
+    assert _read_allocations._prepared == {_read_allocations.DEFAULT_READ_SIZE}

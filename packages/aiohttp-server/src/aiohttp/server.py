@@ -64,6 +64,7 @@ from . import errors
 from ._http_abnf import CONTENT_LENGTH, TRANSFER_ENCODING
 from ._access_log import make_atoms
 from ._server_writer import ServerWriter
+from ._read_allocations import prepare_reads
 from .log import access_log as default_access_log
 from .log import server_log
 from .parsers import ParserBuffer, StreamProtocol
@@ -351,6 +352,7 @@ class ServerHttpProtocol(StreamProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)
+        prepare_reads(transport)  # what StreamProtocol.connection_made does too
         self.transport = transport
         self.reader.set_transport(transport)
         loop = self._loop

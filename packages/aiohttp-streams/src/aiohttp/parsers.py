@@ -31,6 +31,7 @@ from collections.abc import Callable, Generator
 from types import GeneratorType
 from typing import Any, Protocol, TypeVar, cast, overload
 
+from ._read_allocations import prepare_reads
 from .errors import ConnectionError, LineLimitExceededParserError
 from .streams import EofStream, FlowControlDataQueue, StreamWriter
 
@@ -463,6 +464,7 @@ class StreamProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         transport = cast(asyncio.Transport, transport)
+        prepare_reads(transport)
         self.transport = transport
         self.reader.set_transport(transport)
         self.writer = StreamWriter(transport)
