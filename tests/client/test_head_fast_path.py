@@ -44,7 +44,13 @@ CASES: list[tuple[list[bytes], int, bytes, bool]] = [
     ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"],
      200, b"ok", False),
     ([b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok"], 200, b"ok", True),  # bare LF: lenient path
-    ([response(200, BIG)], 200, BIG, True),  # a chunk over 16 KiB: the split path
+    # A chunk over 16 KiB: the head is taken whole, the body goes to the
+    # sink from the chunk itself.
+    ([response(200, BIG)], 200, BIG, False),
+    # The same with a head only the lenient parser takes (obs-fold): the
+    # parser, and the chunk cut after the head (the split path).
+    ([b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 49152\r\n\r\n" + BIG],
+     200, BIG, True),
 ]
 
 
@@ -67,6 +73,33 @@ async def test_heads_whole_or_not_give_the_same_responses() -> None:
                 assert await asyncio.wait_for(resp.read(), 10) == body
             assert (CountingParser.runs > before) is general, pieces
         assert server.connections == 1
+
+
+@pytest.mark.parametrize("extra", [b"HTTP/1.1 200 OK\r\n", b"junk"])
+@pytest.mark.parametrize("first", [len(BIG), 2**15])
+async def test_bytes_after_a_big_body_never_become_the_next_response(
+        extra: bytes, first: int) -> None:
+    """A chunk over 16 KiB with the head and the body (whole, or its first
+    ``first`` bytes and the rest in a second chunk), the body's last chunk
+    with bytes past its end: the body is exact, and the next request gets a
+    new connection."""
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await read_request(reader) is not None:
+            whole = response(200, BIG) + extra
+            end = len(whole) - len(BIG) - len(extra) + first
+            if first < len(BIG):
+                writer.write(whole[:end])
+                await writer.drain()
+                await asyncio.sleep(0.05)
+                whole = whole[end:]
+            writer.write(whole)
+            await writer.drain()
+
+    async with RawServer(handler=handler) as server, TCPConnector() as connector:
+        for _ in range(2):
+            async with request("GET", server.url("/"), connector=connector) as resp:
+                assert await asyncio.wait_for(resp.read(), 10) == BIG
+        assert server.connections == 2
 
 
 @pytest.mark.parametrize("answer", [b"", b"HTTP/1.1 200 OK\r\nA: 1\r\n", b"SSH-2.0-OpenSSH\r\n\r\n"])

@@ -30,7 +30,7 @@ import urllib.parse
 import warnings
 from collections.abc import Callable, Generator, Iterable, Mapping
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, cast
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
@@ -772,10 +772,11 @@ class ClientResponse:
             protocol.split_head = False
             raise
 
-    def _take_head(self, data: bytes | None) -> None:
+    def _take_head(self, data: bytes | None) -> bool:
         """The first chunk received while the head is awaited (None: the
         connection ended first, or the wait is over): take a whole head from
-        it as the head parser would, or set that parser and feed it."""
+        it as the head parser would (True: the chunk is taken), or set that
+        parser (False: the protocol feeds it the chunk)."""
         connection = self.connection
         assert connection is not None
         protocol = connection._protocol
@@ -787,14 +788,11 @@ class ClientResponse:
                 found = None  # the parser raises it again, its usual way
             if found is not None:
                 message, end = found
-                if end < len(data):
-                    protocol.buffer.feed_data(data[end:])
                 waiter.set_result(message)
-                self._head_parsed(message)
-                return
+                self._head_parsed(message, data, end)
+                return True
         self._set_head_parser(protocol)
-        if data is not None:
-            protocol.reader.feed_data(data)
+        return False
 
     _head_waiter: asyncio.Future[RawResponseMessage]
 
@@ -855,8 +853,11 @@ class ClientResponse:
     _read_until_eof = False
     _payload: HttpPayloadParser | None = None
 
-    def _head_parsed(self, message: RawResponseMessage) -> None:
-        """A head was parsed (called from inside the head parser).
+    def _head_parsed(self, message: RawResponseMessage, tail: bytes = b"",
+                     start: int = 0) -> None:
+        """A head was parsed (called from inside the head parser, or by
+        ``_take_head`` with the chunk it came in: ``tail[start:]`` are the
+        bytes that followed it, which no buffer holds yet).
 
         A final response whose body has a known length and no content
         coding gets a ``_BodySink`` at once, so the body that follows in the
@@ -866,10 +867,12 @@ class ClientResponse:
         """
         connection = self.connection
         if connection is None or message.code < 200 or self._content is not None:
+            self._keep(tail, start)
             return
         protocol = connection._protocol
         protocol.split_head = False
         if self._continue is not None and not self._continue.done():
+            self._keep(tail, start)
             return
         payload = HttpPayloadParser(message, readall=self._read_until_eof,
                                     response_with_body=self.method != "HEAD",
@@ -877,8 +880,26 @@ class ClientResponse:
         length = payload.body_length()
         if length is not None and (length < 0 or message.compression is not None):
             self._payload = payload  # chunked, until close, or coded: the parser's job
+            self._keep(tail, start)
             return
         buffer = protocol.buffer
+        size = len(tail) - start
+        if size > 0:
+            if length is None or size > length or buffer:
+                # No body, more than the body (the connection is then unfit
+                # for reuse), or bytes buffered already: the buffer takes
+                # it all, as for a head from the parser.
+                self._keep(tail, start)
+            elif size == length:
+                # The usual small response: its whole body came with the
+                # head, taken from the chunk without a copy through the buffer.
+                self._early = tail[start:]
+                self._complete = True
+                return
+            else:
+                # The first part of a longer body: straight to the sink.
+                self._sink_for(protocol, connection, length).feed(tail, start)
+                return
         if not length or len(buffer) >= length:
             # No body, or all of it came with the head (small responses): no
             # sink, and no stream until ``content`` is asked for. The head
@@ -891,17 +912,29 @@ class ClientResponse:
                 self._early = EOF_MARKER
             self._complete = True
             return
+        sink = self._sink_for(protocol, connection, length)
+        if buffer:
+            # Body bytes that came with the head.
+            data = bytes(buffer)
+            buffer.clear()
+            sink.feed(data)
+
+    def _keep(self, tail: bytes, start: int) -> None:
+        """Put ``tail[start:]`` in the connection's buffer, for the parsers."""
+        if start < len(tail):
+            assert self.connection is not None
+            self.connection._protocol.buffer.feed_data(cast(bytes, memoryview(tail)[start:]))
+
+    def _sink_for(self, protocol: connector_module.ClientProtocol, connection: Connection,
+                  length: int) -> _BodySink:
+        """A ``_BodySink`` for a body of ``length`` bytes, set on the protocol."""
         sink = _BodySink(protocol, length, self)
         content = _ResponseContent(sink, loop=self._loop or connection._loop)
         sink._content = content
         content._on_eof = self._body_complete
         self.content = content
         protocol.sink = sink
-        if buffer:
-            # Body bytes that came with the head.
-            data = bytes(buffer)
-            buffer.clear()
-            sink.feed(data)
+        return sink
 
     def _body_complete(self) -> None:
         """The whole body has been parsed: the connection may serve another request.

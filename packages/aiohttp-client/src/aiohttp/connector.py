@@ -119,17 +119,18 @@ class ClientProtocol(StreamProtocol):
       goes to the head parser, which may set ``sink``, and the body part goes
       to the sink without being copied into the parser's buffer first.
     * ``head_taker``: while set (a response head is awaited, nothing is
-      buffered and no parser is set yet), the next received chunk of at most
-      16 KiB goes to it instead, unset first: it takes a whole head (and
-      body) without the parser generator, or sets the head parser and feeds
-      the chunk as usual. The end of the connection sets that parser first
-      (``head_taker(None)``), so it sees the end as it would have.
+      buffered and no parser is set yet), the next received chunk goes to it
+      first, unset first: it takes a whole head (and what follows) without
+      the parser generator and returns True, or sets the head parser and
+      returns False, and the chunk goes on as usual. The end of the
+      connection sets that parser first (``head_taker(None)``), so it sees
+      the end as it would have.
     """
 
     data_seen = False
     split_head = False
     sink: BodySink | None = None
-    head_taker: Callable[[bytes | None], None] | None = None
+    head_taker: Callable[[bytes | None], bool] | None = None
     #: The end of the input was received, or the connection was lost (the
     #: reader is then at EOF or failed): the pool reads this on every
     #: checkout and return rather than asking the reader.
@@ -150,10 +151,8 @@ class ClientProtocol(StreamProtocol):
         taker = self.head_taker
         if taker is not None:
             self.head_taker = None
-            if len(data) <= _SPLIT_MIN:
-                taker(data)
+            if taker(data):
                 return
-            taker(None)  # the head parser, and the split below
         reader = self.reader
         if self.split_head and len(data) > _SPLIT_MIN and not reader.buffer:
             end = data.find(b"\r\n\r\n") + 4
