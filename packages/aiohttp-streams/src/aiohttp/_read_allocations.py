@@ -4,11 +4,12 @@ asyncio's socket transports receive with ``sock.recv(max_size)``, 256 KiB:
 CPython allocates a bytes object of that size, the kernel fills what it has
 (often a few hundred bytes) and the object is shrunk to fit. glibc's malloc
 serves a block at or above its *mmap threshold* with a fresh ``mmap(2)``.
-The threshold starts at 128 KiB and is raised only when such a mapped block
-is freed whole (mallopt(3), ``M_MMAP_THRESHOLD``: the dynamic threshold); a
-receive buffer never is, it is shrunk with ``mremap(2)`` first. So a process
-in which no large block happens to have been freed yet pays, on every read,
-an ``mmap``, an ``mremap``, an ``munmap`` and a page fault. Which processes
+The threshold starts at 128 KiB and is raised only when a mapped block
+larger than it is freed (mallopt(3), ``M_MMAP_THRESHOLD``: the dynamic
+threshold); a receive buffer that was not filled is shrunk with
+``mremap(2)`` first, and is no longer larger when it is freed. So a process
+in which no large block happens to have been freed yet pays, on every short
+read, an ``mmap``, an ``mremap``, an ``munmap`` and a page fault. Which processes
 do depends on what they did before: ``bench/bench_client.py``'s 50
 concurrent GETs took 64 µs of CPU per request in such a process and 36 µs
 in the others, with the same code.
