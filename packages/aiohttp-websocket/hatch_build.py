@@ -1,10 +1,18 @@
-"""Hatchling build hook: compile the optional masking accelerator ``aiohttp._ws_mask``.
+"""Hatchling build hook: compile a package's optional C accelerator.
 
-Why a hook of our own: the accelerator is one small C file
-(``csrc/_ws_mask.c``), so it is compiled with the compiler and flags Python
-itself was built with (``sysconfig``: ``LDSHARED``, ``CCSHARED``, the include
-directory, the extension suffix) by one ``subprocess`` call, without
-setuptools in the build requirements.
+The hook's ``extension`` option in ``pyproject.toml`` names the module:
+``csrc/NAME.c`` becomes ``aiohttp.NAME`` (``_http_head`` in aiohttp-protocol,
+``_ws_mask`` in aiohttp-websocket).
+
+Why a hook of our own: an accelerator is one small C file, so it is
+compiled with the compiler and flags Python itself was built with
+(``sysconfig``: ``LDSHARED``, ``CCSHARED``, the include directory, the
+extension suffix) by one ``subprocess`` call, without setuptools in the
+build requirements.
+
+Why the same file in two packages: an sdist must build on its own, so each
+distribution ships its hook; ``tests/meta/test_build_hooks.py`` keeps the
+copies identical.
 
 * A wheel that got the module is platform-specific (``pure_python`` off,
   the tag inferred from the building interpreter).
@@ -13,7 +21,7 @@ setuptools in the build requirements.
   interpreter version gets its own file (the suffix names it).
 * No compiler, no Python headers, a failed compile, or
   ``AIOHTTP_NO_EXTENSIONS=1``: a pure-Python wheel, with a message saying
-  why. The package works the same, masking large payloads more slowly.
+  why. The package works the same, more slowly.
 """
 
 from __future__ import annotations
@@ -30,16 +38,16 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-MODULE = "_ws_mask"
-SOURCE = Path("csrc") / f"{MODULE}.c"
-
-
 def _say(message: str) -> None:
-    print(f"aiohttp-websocket build: {message}", file=sys.stderr, flush=True)
+    print(f"aiohttp build hook: {message}", file=sys.stderr, flush=True)
 
 
 def compile_extension(source: Path, target_dir: Path) -> Path | None:
-    """Compile ``source`` into ``target_dir``; the module's path, or None (and why, on stderr)."""
+    """Compile ``source`` into ``target_dir``; the module's path, or None (and why, on stderr).
+
+    The module is named after the source file (``csrc/_ws_mask.c`` gives
+    ``_ws_mask`` plus the interpreter's extension suffix).
+    """
     if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
         _say("AIOHTTP_NO_EXTENSIONS is set: building the pure-Python wheel")
         return None
@@ -56,23 +64,23 @@ def compile_extension(source: Path, target_dir: Path) -> Path | None:
     if os.environ.get("CC"):
         command[:1] = shlex.split(os.environ["CC"])
     if shutil.which(command[0]) is None:
-        _say(f"no C compiler ({command[0]} not found): pure-Python wheel, slower masking")
+        _say(f"no C compiler ({command[0]} not found): pure-Python wheel")
         return None
     if not (Path(include) / "Python.h").is_file():
-        _say(f"no Python headers in {include!r}: pure-Python wheel, slower masking")
+        _say(f"no Python headers in {include!r}: pure-Python wheel")
         return None
-    target = target_dir / f"{MODULE}{suffix}"
+    target = target_dir / f"{source.stem}{suffix}"
     command += [*shlex.split(sysconfig.get_config_var("CCSHARED") or ""), "-O3",
                 "-Wall", "-I", include, str(source), "-o", str(target)]
     _say("$ " + shlex.join(command))
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        _say(f"the compiler did not run ({exc}): pure-Python wheel, slower masking")
+        _say(f"the compiler did not run ({exc}): pure-Python wheel")
         return None
     if done.returncode != 0 or not target.is_file():
-        _say(f"compiling {source.name} failed (exit {done.returncode}): pure-Python wheel, "
-             f"slower masking\n{done.stdout}{done.stderr}")
+        _say(f"compiling {source.name} failed (exit {done.returncode}): pure-Python wheel\n"
+             f"{done.stdout}{done.stderr}")
         target.unlink(missing_ok=True)
         return None
     if done.stderr.strip():
@@ -80,8 +88,8 @@ def compile_extension(source: Path, target_dir: Path) -> Path | None:
     return target
 
 
-class MaskAcceleratorHook(BuildHookInterface[Any]):
-    """Compiles ``aiohttp._ws_mask`` into the wheel, or beside the sources when editable."""
+class AcceleratorHook(BuildHookInterface[Any]):
+    """Compiles ``aiohttp.NAME`` into the wheel, or beside the sources when editable."""
 
     PLUGIN_NAME = "custom"
 
@@ -89,13 +97,16 @@ class MaskAcceleratorHook(BuildHookInterface[Any]):
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
-        source = root / SOURCE
+        name = self.config.get("extension")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError("the build hook needs extension = \"NAME\" (csrc/NAME.c)")
+        source = root / "csrc" / f"{name}.c"
         if version == "editable":
             module = compile_extension(source, root / "src" / "aiohttp")
             if module is not None:
                 _say(f"built {module} for the editable install")
         else:
-            self._work = tempfile.TemporaryDirectory(prefix="aiohttp-websocket-build-")
+            self._work = tempfile.TemporaryDirectory(prefix="aiohttp-build-")
             module = compile_extension(source, Path(self._work.name))
             if module is not None:
                 build_data["force_include"][str(module)] = f"aiohttp/{module.name}"

@@ -12,8 +12,6 @@ must be in use, or the suite would quietly test the pure path twice.
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,6 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from extensions import cannot_compile
 from ws_frames import MASK, xor
 
 from aiohttp import _ws_masking
@@ -141,26 +140,13 @@ def test_accelerator_rejects_what_it_cannot_mask() -> None:
         accelerator.mask_frame(b"", MASK)
 
 
-def _can_compile() -> str | None:
-    """Why this interpreter could not have built the extension, or None if it could."""
-    ldshared = sysconfig.get_config_var("LDSHARED")
-    if not ldshared or not sysconfig.get_config_var("EXT_SUFFIX"):
-        return "no build configuration for C extensions"
-    compiler = shlex.split(os.environ.get("CC") or ldshared)[0]
-    if shutil.which(compiler) is None:
-        return f"no C compiler ({compiler})"
-    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
-        return "no Python headers"
-    return None
-
-
 def test_the_accelerator_is_built() -> None:
     """Where the build hook could compile the extension, it is in use."""
     if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
         assert not _ws_masking.ACCELERATED
         assert _ws_masking.apply_mask is _ws_masking.py_apply_mask
         return
-    reason = _can_compile()
+    reason = cannot_compile()
     if reason is not None:
         assert not _ws_masking.ACCELERATED, reason
         return

@@ -5,10 +5,12 @@ contract of ``aiohttp.parsers``): it reads one head from the ``ParserBuffer``,
 feeds one ``RawRequestMessage`` or ``RawResponseMessage`` to ``out`` and
 returns, leaving the body in the buffer for ``HttpPayloadParser``.
 
-Speed comes from parsing the whole head at once: one ``find`` for the blank
-line, one regular expression that validates every octet of it, one decode
-and one split. Only a head that fails that check, arrives in pieces that do
-not yet hold the blank line, or starts with empty lines takes the slow path,
+Speed comes from parsing the whole head at once: one scan validates every
+octet of it against the grammar and splits it into the start line and the
+fields (``aiohttp._http_scan``: in C when the accelerator is built, else one
+regular expression, one decode and one split). Only a head that fails that
+check, arrives in pieces that do not yet hold the blank line, or starts with
+empty lines takes the slow path,
 which reads line by line and raises the precise error for the first bad line
 as soon as that line is complete.
 
@@ -35,9 +37,7 @@ from ._http_abnf import (
     FIELD_LINE_RE,
     HOST,
     HOST_RE,
-    REQUEST_HEAD_RE,
     REQUEST_LINE_RE,
-    RESPONSE_HEAD_RE,
     STATUS_LINE_RE,
     TOKEN_RE,
     TRANSFER_ENCODING,
@@ -59,6 +59,7 @@ from .errors import (
     LineTooLong,
     TooManyHeaders,
 )
+from ._http_scan import scan_head, split_fields
 from .parsers import ParserBuffer, ParserOutput
 from .streams import EofStream
 
@@ -133,19 +134,12 @@ def _wants_close(version: HttpVersion, headers: CIMultiDictProxy[str] | CIMultiD
     return False
 
 
-def _take_head(buf: ParserBuffer, end: int) -> str:
-    """Remove the head ``buf[:end]`` from ``buf`` and return it decoded.
-
-    Bytes that are not UTF-8 are kept as surrogates (``surrogateescape``), so
-    the head's own checks see them and nothing is lost.
-    """
+def _drop_head(buf: ParserBuffer, end: int) -> None:
+    """Remove the head ``buf[:end]``, already scanned, from ``buf``."""
     if end == len(buf):  # the usual case: the buffer holds just the head
-        text = buf.decode("utf-8", "surrogateescape")
         buf.clear()
     else:
-        text = buf[:end].decode("utf-8", "surrogateescape")
         del buf[:end]
-    return text
 
 
 class HttpParser:
@@ -225,18 +219,6 @@ class HttpParser:
         """Is ``buf[start:end]`` (a line without its CRLF) one the fast path takes?"""
         raise NotImplementedError
 
-    def _fields(self, lines: list[str]) -> CIMultiDict[str]:
-        """The fields of a head already validated whole and split into lines
-        (the start line first, the blank line and the empty rest last)."""
-        if len(lines) - 3 > self.max_header_count:
-            raise TooManyHeaders(self.max_header_count)
-        fields: CIMultiDict[str] = CIMultiDict()
-        add = fields.add
-        for line in lines[1:-2]:
-            name, _, value = line.partition(":")
-            add(name, value.strip(" \t"))
-        return fields
-
     def _check_head_size(self, total: int, count: int) -> None:
         if total > self.max_headers:
             raise LineTooLong("header section", self.max_headers)
@@ -266,14 +248,19 @@ class HttpRequestParser(HttpParser):
                  buf: ParserBuffer) -> Generator[None, bytes, None]:
         while not buf:  # the usual start: waiting for the next request
             buf.feed_data((yield))
-        match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
-        if match is None and (yield from self._wait_for_head(buf)):
-            match = REQUEST_HEAD_RE.match(buf, 0, self._short_head)
-        if match is not None:
-            out.feed_data(self._message(_take_head(buf, match.end())))
+        fields: CIMultiDict[str] = CIMultiDict()
+        found = scan_head(buf, self._short_head, True, self.max_header_count, fields)
+        if found is None and (yield from self._wait_for_head(buf)):
+            found = scan_head(buf, self._short_head, True, self.max_header_count, fields)
+        if found is not None:
+            start, end, count = found
+            _drop_head(buf, end)
+            out.feed_data(self._message(start, count, fields))
             return
         head = (yield from self._read_head(buf)) + _CRLF
-        out.feed_data(self._message(head.decode("utf-8", "surrogateescape")))
+        start, count = split_fields(head.decode("utf-8", "surrogateescape"),
+                                    self.max_header_count, fields)
+        out.feed_data(self._message(start, count, fields))
 
     def parse_whole(self, data: bytes) -> RawRequestMessage | None:
         """The message of ``data`` when it is exactly one whole head that
@@ -299,11 +286,12 @@ class HttpRequestParser(HttpParser):
         if data == self._last_head:
             return self._last_message
         if not data.endswith(b"\r\n\r\n"):
-            return None  # not a whole head (a body or a piece follows): no match tried
-        match = REQUEST_HEAD_RE.match(data, 0, self._short_head)
-        if match is None or match.end() != len(data):
+            return None  # not a whole head (a body or a piece follows): no scan tried
+        fields: CIMultiDict[str] = CIMultiDict()
+        found = scan_head(data, self._short_head, True, self.max_header_count, fields)
+        if found is None or found[1] != len(data):
             return None
-        message = self._message(data.decode("utf-8", "surrogateescape"))
+        message = self._message(found[0], found[2], fields)
         headers = message.headers
         if (type(data) is bytes and CONTENT_LENGTH not in headers
                 and TRANSFER_ENCODING not in headers):
@@ -353,13 +341,13 @@ class HttpRequestParser(HttpParser):
             _check_field_line(line)
             lines.append(line)
 
-    def _message(self, head: str) -> RawRequestMessage:
-        """Build the message from a decoded head whose every line is known
-        to be valid, its blank line included."""
-        lines = head.split("\r\n")
-        method, path, version_text = lines[0].split(" ")
+    def _message(self, start: str, count: int, fields: CIMultiDict[str]) -> RawRequestMessage:
+        """Build the message from the valid request line ``start`` and the
+        ``count`` fields ``scan_head`` or ``split_fields`` put in ``fields``."""
+        if count > self.max_header_count:
+            raise TooManyHeaders(self.max_header_count)
+        method, path, version_text = start.split(" ")
         version = _VERSIONS[version_text[-1]]
-        fields = self._fields(lines)
         headers = CIMultiDictProxy(fields)
         if path[0] != "/" or method == "CONNECT":
             check_target(method, path)
@@ -425,21 +413,25 @@ class HttpResponseParser(HttpParser):
                 buf.feed_data((yield))
         except EofStream:
             raise _closed_before_status_line() from None
-        match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
-        if match is None:
+        fields: CIMultiDict[str] = CIMultiDict()
+        found = scan_head(buf, self._short_head, False, self.max_header_count, fields)
+        if found is None:
             try:
                 if (yield from self._wait_for_head(buf)):
-                    match = RESPONSE_HEAD_RE.match(buf, 0, self._short_head)
+                    found = scan_head(buf, self._short_head, False, self.max_header_count,
+                                      fields)
             except EofStream:
                 raise _closed_before_status_line() from None
-        if match is not None:
-            out.feed_data(self._fast_message(_take_head(buf, match.end())))
+        if found is not None:
+            start, end, count = found
+            _drop_head(buf, end)
+            out.feed_data(self._fast_message(start, count, fields))
             return
         try:
-            status, fields = yield from self._read_head(buf)
+            status, pairs = yield from self._read_head(buf)
         except EofStream:
             raise _closed_before_status_line() from None
-        out.feed_data(self._message(status, fields))
+        out.feed_data(self._message(status, pairs))
 
     def parse_whole(self, data: bytes) -> tuple[RawResponseMessage, int] | None:
         """The message of the head that starts ``data`` and where that head
@@ -453,12 +445,11 @@ class HttpResponseParser(HttpParser):
         first chunk it receives (the tests compare them); None means: feed
         the bytes to the parser as usual.
         """
-        match = RESPONSE_HEAD_RE.match(data, 0, self._short_head)
-        if match is None:
+        fields: CIMultiDict[str] = CIMultiDict()
+        found = scan_head(data, self._short_head, False, self.max_header_count, fields)
+        if found is None:
             return None
-        end = match.end()
-        head = (data if end == len(data) else data[:end]).decode("utf-8", "surrogateescape")
-        return self._fast_message(head), end
+        return self._fast_message(found[0], found[2], fields), found[1]
 
     def _line_ok(self, buf: ParserBuffer, start: int, end: int) -> bool:
         if start:
@@ -502,17 +493,14 @@ class HttpResponseParser(HttpParser):
         return status, [(name.decode("utf-8", "surrogateescape"),
                          value.decode("utf-8", "surrogateescape")) for name, value in fields]
 
-    def _fast_message(self, head: str) -> RawResponseMessage:
-        """Build the message from a decoded head that RESPONSE_HEAD_RE
-        matched whole, its blank line included.
-
-        The same message as ``_message`` gives (the tests compare them),
-        without the intermediate list of pairs and with the usual
-        ``Connection`` values decided without building the option set.
-        """
-        lines = head.split("\r\n")
-        fields = self._fields(lines)
-        return self._finish(lines[0], fields)
+    def _fast_message(self, start: str, count: int,
+                      fields: CIMultiDict[str]) -> RawResponseMessage:
+        """Build the message from the status line and the ``count`` fields
+        ``scan_head`` put in ``fields``: the same message as ``_message``
+        gives for the same head (the tests compare them)."""
+        if count > self.max_header_count:
+            raise TooManyHeaders(self.max_header_count)
+        return self._finish(start, fields)
 
     def _message(self, status: str, pairs: list[tuple[str, str]]) -> RawResponseMessage:
         return self._finish(status, CIMultiDict(pairs))

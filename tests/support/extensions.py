@@ -1,0 +1,29 @@
+"""What the tests of the optional C accelerators share.
+
+Each accelerator (``aiohttp._http_head``, ``aiohttp._ws_mask``) is built by
+its package's build hook when this interpreter can compile C extensions. A
+test checks that it is in use whenever it could have been built: otherwise
+the suites meant to run with C and with pure Python would quietly test the
+pure path twice.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sysconfig
+from pathlib import Path
+
+
+def cannot_compile() -> str | None:
+    """Why this interpreter could not have built an extension, or None if it could."""
+    ldshared = sysconfig.get_config_var("LDSHARED")
+    if not ldshared or not sysconfig.get_config_var("EXT_SUFFIX"):
+        return "no build configuration for C extensions"
+    compiler = shlex.split(os.environ.get("CC") or ldshared)[0]
+    if shutil.which(compiler) is None:
+        return f"no C compiler ({compiler})"
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        return "no Python headers"
+    return None
