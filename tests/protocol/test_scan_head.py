@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 from typing import Any
 
 import pytest
-from extensions import cannot_compile
+from extensions import check_built
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
@@ -266,21 +265,12 @@ def test_the_response_parser_gives_the_same_outcome_with_either_scan(
 
 def test_the_accelerator_is_built() -> None:
     """Where the build hook could compile the extension, it is in use."""
-    if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
-        assert not _http_scan.ACCELERATED
+    check_built(_http_scan.accelerator, "_http_head", "aiohttp-protocol")
+    assert _http_scan.ACCELERATED is (_http_scan.accelerator is not None)
+    if _http_scan.accelerator is None:
         assert _http_scan.scan_head is _http_scan.py_scan_head
-        return
-    reason = cannot_compile()
-    if reason is not None:
-        assert not _http_scan.ACCELERATED, reason
-        return
-    assert _http_scan.ACCELERATED, (
-        "a C compiler and Python's headers are here, yet aiohttp._http_head was not built for "
-        f"{sysconfig.get_config_var('EXT_SUFFIX')}: reinstall aiohttp-protocol")
-    assert _http_scan.accelerator is not None
-    assert _http_scan.accelerator.__file__ is not None
-    assert _http_scan.accelerator.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
-    assert _http_scan.scan_head is _http_scan.accelerator.scan_head
+    else:
+        assert _http_scan.scan_head is _http_scan.accelerator.scan_head
 
 
 def test_no_extensions_keeps_pure_python() -> None:

@@ -14,6 +14,7 @@ import shlex
 import shutil
 import sysconfig
 from pathlib import Path
+from types import ModuleType
 
 
 def cannot_compile() -> str | None:
@@ -27,3 +28,22 @@ def cannot_compile() -> str | None:
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
         return "no Python headers"
     return None
+
+
+def check_built(accelerator: ModuleType | None, name: str, package: str) -> None:
+    """``accelerator`` (what ``load_extension(name)`` gave) is in use exactly
+    where it should be: never under ``AIOHTTP_NO_EXTENSIONS``, always where
+    this interpreter could have built it, and built for this interpreter."""
+    if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
+        assert accelerator is None
+        return
+    reason = cannot_compile()
+    if reason is not None:
+        assert accelerator is None, reason
+        return
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert accelerator is not None, (
+        f"a C compiler and Python's headers are here, yet aiohttp.{name} was not built for "
+        f"{suffix}: reinstall {package}")
+    assert accelerator.__file__ is not None
+    assert accelerator.__file__.endswith(suffix)

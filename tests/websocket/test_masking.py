@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from extensions import cannot_compile
+from extensions import check_built
 from ws_frames import MASK, xor
 
 from aiohttp import _ws_masking
@@ -142,20 +141,10 @@ def test_accelerator_rejects_what_it_cannot_mask() -> None:
 
 def test_the_accelerator_is_built() -> None:
     """Where the build hook could compile the extension, it is in use."""
-    if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
-        assert not _ws_masking.ACCELERATED
+    check_built(_ws_masking.accelerator, "_ws_mask", "aiohttp-websocket")
+    assert _ws_masking.ACCELERATED is (_ws_masking.accelerator is not None)
+    if not _ws_masking.ACCELERATED:
         assert _ws_masking.apply_mask is _ws_masking.py_apply_mask
-        return
-    reason = cannot_compile()
-    if reason is not None:
-        assert not _ws_masking.ACCELERATED, reason
-        return
-    assert _ws_masking.ACCELERATED, (
-        "a C compiler and Python's headers are here, yet aiohttp._ws_mask was not built for "
-        f"{sysconfig.get_config_var('EXT_SUFFIX')}: reinstall aiohttp-websocket")
-    assert _ws_masking.accelerator is not None
-    assert _ws_masking.accelerator.__file__ is not None
-    assert _ws_masking.accelerator.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX"))
 
 
 def test_no_extensions_keeps_pure_python() -> None:

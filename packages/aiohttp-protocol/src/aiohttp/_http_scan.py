@@ -14,13 +14,12 @@ the pure-Python function.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from types import ModuleType
 from typing import TypeAlias
 
 from multidict import CIMultiDict
 
+from ._extensions import load_extension
 from ._http_abnf import REQUEST_HEAD_RE, RESPONSE_HEAD_RE
 
 __all__ = ["ACCELERATED", "ScanHead", "py_scan_head", "scan_head", "split_fields"]
@@ -68,20 +67,8 @@ def split_fields(head: str, max_count: int, fields: CIMultiDict[str]) -> tuple[s
     return lines[0], count
 
 
-def _load_accelerator() -> ModuleType | None:
-    if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
-        return None
-    try:
-        from . import _http_head
-    except ImportError:
-        # Not built (no compiler at install time, or another interpreter's
-        # build): the pure-Python function does the same, more slowly.
-        return None
-    return _http_head
-
-
 #: The extension module in use, or None.
-accelerator = _load_accelerator()
+accelerator = load_extension("_http_head")
 #: Whether the head scan runs in C.
 ACCELERATED = accelerator is not None
 

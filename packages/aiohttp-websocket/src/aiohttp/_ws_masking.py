@@ -16,8 +16,7 @@ versions stay importable as ``py_*`` for the tests.
 
 from __future__ import annotations
 
-import os
-from types import ModuleType
+from ._extensions import load_extension
 
 __all__ = ["ACCELERATED", "apply_mask", "mask_frame", "unmask_from"]
 
@@ -86,20 +85,8 @@ def py_mask_frame(head: bytes, mask: bytes, payload: bytes, /) -> bytes | bytear
     return out
 
 
-def _load_accelerator() -> ModuleType | None:
-    if os.environ.get("AIOHTTP_NO_EXTENSIONS"):
-        return None
-    try:
-        from . import _ws_mask
-    except ImportError:
-        # Not built (no compiler at install time, or another interpreter's
-        # build): the pure-Python functions do the same, more slowly.
-        return None
-    return _ws_mask
-
-
 #: The extension module in use, or None.
-accelerator = _load_accelerator()
+accelerator = load_extension("_ws_mask")
 #: Whether masking runs in C.
 ACCELERATED = accelerator is not None
 
