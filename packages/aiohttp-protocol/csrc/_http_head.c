@@ -24,6 +24,10 @@
  * Strings are decoded as UTF-8 with surrogateescape, as the pure-Python
  * path decodes the whole head: every piece ends at an ASCII octet, so
  * decoding piece by piece gives the same characters.
+ *
+ * The only Python object the module keeps, the interned name "add", lives
+ * in the module state (one per interpreter); the character table is a
+ * constant.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -173,11 +177,15 @@ decode(const unsigned char *s, Py_ssize_t n)
     return text;
 }
 
-static PyObject *add_name;  /* the interned "add" */
+/* Per-module state (one per interpreter that imports the module). */
+typedef struct {
+    PyObject *add_name;  /* the interned "add" */
+} module_state;
 
 /* fields.add(name, value) for every field line of s[i:end]. 0, or -1 with an exception. */
 static int
-add_fields(PyObject *fields, const unsigned char *s, Py_ssize_t i, Py_ssize_t end)
+add_fields(PyObject *add_name, PyObject *fields, const unsigned char *s, Py_ssize_t i,
+           Py_ssize_t end)
 {
     Py_ssize_t colon, eol, a, b;
     /* args[0] is scratch room that PY_VECTORCALL_ARGUMENTS_OFFSET lets
@@ -235,7 +243,6 @@ scan_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const unsigned char *s;
     PyObject *start = NULL, *result = NULL;
 
-    (void)module;
     if (nargs != 5) {
         PyErr_Format(PyExc_TypeError, "scan_head() takes 5 arguments (%zd given)", nargs);
         return NULL;
@@ -268,7 +275,9 @@ scan_head(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (start == NULL) {
         goto done;
     }
-    if (count <= max_count && add_fields(args[4], s, eol + 2, end) < 0) {
+    if (count <= max_count
+            && add_fields(((module_state *)PyModule_GetState(module))->add_name, args[4], s,
+                          eol + 2, end) < 0) {
         goto done;
     }
     result = Py_BuildValue("(Onn)", start, end, count);
@@ -288,15 +297,40 @@ static PyMethodDef methods[] = {
 static int
 exec_module(PyObject *module)
 {
-    (void)module;
-    if (add_name == NULL) {
-        add_name = PyUnicode_InternFromString("add");
-        if (add_name == NULL) {
-            return -1;
-        }
-        init_classes();
+    module_state *state = (module_state *)PyModule_GetState(module);
+
+    state->add_name = PyUnicode_InternFromString("add");
+    if (state->add_name == NULL) {
+        return -1;
     }
+    /* The same constant table for every interpreter: filling it again
+       writes the same values. */
+    init_classes();
     return 0;
+}
+
+static int
+traverse_module(PyObject *module, visitproc visit, void *arg)
+{
+    module_state *state = (module_state *)PyModule_GetState(module);
+
+    Py_VISIT(state->add_name);
+    return 0;
+}
+
+static int
+clear_module(PyObject *module)
+{
+    module_state *state = (module_state *)PyModule_GetState(module);
+
+    Py_CLEAR(state->add_name);
+    return 0;
+}
+
+static void
+free_module(void *module)
+{
+    clear_module((PyObject *)module);
 }
 
 static PyModuleDef_Slot slots[] = {
@@ -308,9 +342,12 @@ static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "aiohttp._http_head",
     .m_doc = "The optional C accelerator of the HTTP head fast path (aiohttp._http_scan).",
-    .m_size = 0,
+    .m_size = sizeof(module_state),
     .m_methods = methods,
     .m_slots = slots,
+    .m_traverse = traverse_module,
+    .m_clear = clear_module,
+    .m_free = free_module,
 };
 
 PyMODINIT_FUNC
