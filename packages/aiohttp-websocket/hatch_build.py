@@ -1,8 +1,9 @@
 """Hatchling build hook: compile a package's optional C accelerator.
 
-The hook's ``extension`` option in ``pyproject.toml`` names the module:
-``csrc/NAME.c`` becomes ``aiohttp.NAME`` (``_http_head`` in aiohttp-protocol,
-``_ws_mask`` in aiohttp-websocket).
+The hook's ``extensions`` option in ``pyproject.toml`` names the modules:
+each ``csrc/NAME.c`` becomes ``aiohttp.NAME`` (``_http_head`` and
+``_body_buffer`` in aiohttp-protocol, ``_ws_mask`` in aiohttp-websocket).
+Each is optional on its own: one that does not compile is left out.
 
 Why a hook of our own: an accelerator is one small C file, so it is
 compiled with the compiler and flags Python itself was built with
@@ -89,7 +90,7 @@ def compile_extension(source: Path, target_dir: Path) -> Path | None:
 
 
 class AcceleratorHook(BuildHookInterface[Any]):
-    """Compiles ``aiohttp.NAME`` into the wheel, or beside the sources when editable."""
+    """Compiles each ``aiohttp.NAME`` into the wheel, or beside the sources when editable."""
 
     PLUGIN_NAME = "custom"
 
@@ -97,22 +98,25 @@ class AcceleratorHook(BuildHookInterface[Any]):
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
-        name = self.config.get("extension")
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError("the build hook needs extension = \"NAME\" (csrc/NAME.c)")
-        source = root / "csrc" / f"{name}.c"
-        if version == "editable":
-            module = compile_extension(source, root / "src" / "aiohttp")
-            if module is not None:
-                _say(f"built {module} for the editable install")
-        else:
+        names = self.config.get("extensions")
+        if (not isinstance(names, list) or not names
+                or not all(isinstance(name, str) and name.isidentifier() for name in names)):
+            raise ValueError("the build hook needs extensions = [\"NAME\", ...] (csrc/NAME.c)")
+        if version != "editable":
             self._work = tempfile.TemporaryDirectory(prefix="aiohttp-build-")
-            module = compile_extension(source, Path(self._work.name))
+        for name in names:
+            source = root / "csrc" / f"{name}.c"
+            if self._work is None:
+                module = compile_extension(source, root / "src" / "aiohttp")
+                if module is not None:
+                    _say(f"built {module} for the editable install")
+            else:
+                module = compile_extension(source, Path(self._work.name))
+                if module is not None:
+                    build_data["force_include"][str(module)] = f"aiohttp/{module.name}"
             if module is not None:
-                build_data["force_include"][str(module)] = f"aiohttp/{module.name}"
-        if module is not None:
-            build_data["pure_python"] = False
-            build_data["infer_tag"] = True
+                build_data["pure_python"] = False
+                build_data["infer_tag"] = True
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         if self._work is not None:

@@ -2,7 +2,7 @@
 
 An sdist must build on its own, so each package with an accelerator ships
 its own ``hatch_build.py``; they are copies of one file, told apart only by
-the ``extension`` option in their ``pyproject.toml``. This keeps them from
+the ``extensions`` option in their ``pyproject.toml``. This keeps them from
 drifting apart.
 """
 
@@ -15,7 +15,8 @@ import pytest
 
 PACKAGES = Path(__file__).resolve().parents[2] / "packages"
 #: Each package with an accelerator, and the module its hook builds.
-ACCELERATED = {"aiohttp-protocol": "_http_head", "aiohttp-websocket": "_ws_mask"}
+ACCELERATED = {"aiohttp-protocol": ["_http_head", "_body_buffer"],
+               "aiohttp-websocket": ["_ws_mask"]}
 
 
 def test_every_hook_is_the_same_file() -> None:
@@ -26,12 +27,12 @@ def test_every_hook_is_the_same_file() -> None:
         assert hook.read_bytes() == first, f"{hook} differs from {hooks[0]}"
 
 
-@pytest.mark.parametrize(("package", "module"), sorted(ACCELERATED.items()))
-def test_each_hook_names_its_source(package: str, module: str) -> None:
+@pytest.mark.parametrize(("package", "modules"), sorted(ACCELERATED.items()))
+def test_each_hook_names_its_sources(package: str, modules: list[str]) -> None:
     config = tomllib.loads((PACKAGES / package / "pyproject.toml").read_text())
     wheel = config["tool"]["hatch"]["build"]["targets"]["wheel"]
-    assert wheel["hooks"]["custom"]["extension"] == module
-    assert (PACKAGES / package / "csrc" / f"{module}.c").is_file()
+    assert wheel["hooks"]["custom"]["extensions"] == modules
+    assert sorted(path.stem for path in (PACKAGES / package / "csrc").glob("*.c")) == sorted(modules)
     # A module built in place for the editable install is never shipped as is.
     assert "src/aiohttp/*.so" in wheel["exclude"]
     sdist = config["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import pytest
 
@@ -419,3 +420,37 @@ async def test_a_woken_reader_does_not_unregister_the_next_one() -> None:
     with pytest.raises(RuntimeError, match="already waiting"):
         await first
     await feeder
+
+
+async def test_readinto_nowait_moves_every_buffered_chunk() -> None:
+    reader = StreamReader()
+    reader.feed_tail(b"HEAD|first ", 5)  # kept whole, its start skipped
+    reader.feed_data(cast(bytes, memoryview(b"xxsecond ")[2:]))
+    reader.feed_data(b"third")
+    target = bytearray(b"." * 24)
+    assert reader.readinto_nowait(memoryview(target)[1:]) == 18
+    assert target == b".first second third....."
+    assert reader.buffered_size() == 0
+    assert reader.read_nowait() == b""
+    reader.feed_data(b"more")
+    assert await reader.read(2) == b"mo"
+    into = bytearray(2)
+    assert reader.readinto_nowait(into) == 2 and into == b"re"
+
+
+async def test_readinto_nowait_refuses_a_small_buffer_and_takes_nothing() -> None:
+    reader = StreamReader()
+    reader.feed_data(b"abc")
+    with pytest.raises(ValueError):
+        reader.readinto_nowait(bytearray(2))
+    assert reader.read_nowait() == b"abc"
+
+
+async def test_readinto_nowait_while_a_read_waits_is_an_error() -> None:
+    reader = StreamReader()
+    task = asyncio.ensure_future(reader.read())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError):
+        reader.readinto_nowait(bytearray(4))
+    reader.feed_eof()
+    assert await task == b""

@@ -34,6 +34,7 @@ from typing import Any, ClassVar, NamedTuple, cast
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
+from . import _body_receiver
 from . import connector as connector_module
 from ._client_body import EMPTY, Body, classify, write_source
 from ._cookie_jar import CookieJar
@@ -574,6 +575,41 @@ class _BodySink:
             protocol.reader.feed_data(data[start + remaining:])
         content.feed_eof()
 
+    def receive_in_place(self) -> None:
+        """Have the rest of a large body received straight into the ``bytes``
+        that ``read()`` returns (``_body_receiver``); ``read()`` calls this
+        when it starts collecting the body. Small rests, very large bodies,
+        and a build without the C module keep the usual path."""
+        protocol = self._protocol
+        transport = protocol.transport
+        remaining = self._remaining
+        content = self._content
+        length = content.buffered_size() + remaining
+        if (not _body_receiver.AVAILABLE or remaining < _body_receiver.DIRECT_MIN
+                or length > _body_receiver.DIRECT_MAX or transport is None
+                or protocol.sink is not self or content.has_waiter()):
+            return
+        # The sink stays the protocol's: the end of the connection reaches
+        # it, as for any body (ended() first says how much is missing).
+        _body_receiver.BodyReceiver(protocol, self, length, content.readinto_nowait).start(
+            transport)
+
+    def received(self, body: bytes, excess: bytes) -> None:
+        """The whole body, received in place, and what came after it (see ``feed``)."""
+        self._remaining = 0
+        protocol = self._protocol
+        protocol.sink = None
+        content = self._content
+        self._forget()
+        content.feed_data(body)
+        if excess:
+            protocol.reader.feed_data(excess)
+        content.feed_eof()
+
+    def ended(self, missing: int) -> None:
+        """The connection ended while the body was received in place, ``missing`` bytes short."""
+        self._remaining = missing
+
     def lost(self, exc: BaseException | None) -> None:
         content = self._content
         self._forget()
@@ -1030,6 +1066,8 @@ class ClientResponse:
                 control = connection.reader
             self._reading_all = True
             try:
+                if isinstance(control, _BodySink):
+                    control.receive_in_place()
                 control.resume_stream()
                 if not isinstance(content, _ResponseContent):
                     await content.wait_eof()

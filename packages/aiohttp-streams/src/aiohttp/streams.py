@@ -282,6 +282,34 @@ class StreamReader(_Waiting):
             raise RuntimeError("read_nowait() called while another coroutine is waiting for data")
         return self._take(-1)
 
+    def readinto_nowait(self, buffer: bytearray | memoryview) -> int:
+        """Move everything buffered into ``buffer`` without waiting; the count.
+
+        Each buffered chunk is copied once, where ``read_nowait()`` would
+        join (or slice) them into a new object first: for a reader that
+        collects a body into a buffer of its own. ``buffer`` must hold at
+        least ``buffered_size()`` bytes (``ValueError``, nothing taken).
+        """
+        self._check()
+        if self._waiter is not None:
+            raise RuntimeError("readinto_nowait() called while another coroutine is waiting "
+                               "for data")
+        target = memoryview(buffer)
+        size = self._size
+        if target.nbytes < size:
+            raise ValueError(f"a buffer of {target.nbytes} bytes cannot take the {size} buffered")
+        position = 0
+        offset = self._offset
+        for chunk in self._buffer:
+            end = position + len(chunk) - offset
+            target[position:end] = memoryview(chunk)[offset:] if offset else chunk
+            position = end
+            offset = 0
+        self._buffer.clear()
+        self._offset = 0
+        self._size = 0
+        return position
+
     async def readexactly(self, n: int) -> bytes:
         """Read exactly ``n`` bytes.
 
