@@ -69,6 +69,19 @@ def serve(body: bytes, extra: bytes = b"", *, pause_at: int | None = None,
     return handler
 
 
+async def connections_for_two_reads(handler: Handler, *,
+                                    server_tls: ssl.SSLContext | None = None,
+                                    client_tls: ssl.SSLContext | None = None) -> int:
+    """GET twice on one pooled connector, read() each body (it must be BODY);
+    how many connections the server accepted."""
+    async with RawServer(handler=handler, ssl_context=server_tls) as server, \
+            TCPConnector(ssl_context=client_tls) as connector:
+        for _ in range(2):
+            async with request("GET", server.url("/"), connector=connector) as resp:
+                assert await asyncio.wait_for(resp.read(), 10) == BODY
+        return server.connections
+
+
 @needs_c
 async def test_nginx_bodies_are_exact_and_the_connection_is_reused(
         nginx: NginxServer, receivers: list[_body_receiver.BodyReceiver]) -> None:
@@ -98,24 +111,15 @@ async def test_nginx_bodies_are_exact_and_the_connection_is_reused(
 @pytest.mark.parametrize("pause_at", [None, 100, 2**19])
 async def test_raw_server_bodies_arriving_in_any_pieces(
         pause_at: int | None, receivers: list[_body_receiver.BodyReceiver]) -> None:
-    async with RawServer(handler=serve(BODY, pause_at=pause_at)) as server, \
-            TCPConnector() as connector:
-        for _ in range(2):
-            async with request("GET", server.url("/"), connector=connector) as resp:
-                assert await asyncio.wait_for(resp.read(), 10) == BODY
-        assert server.connections == 1
+    assert await connections_for_two_reads(serve(BODY, pause_at=pause_at)) == 1
     assert len(receivers) == 2
 
 
 @needs_c
 async def test_over_tls(server_tls: ssl.SSLContext, client_tls: ssl.SSLContext,
                         receivers: list[_body_receiver.BodyReceiver]) -> None:
-    async with RawServer(handler=serve(BODY, pause_at=2**16), ssl_context=server_tls) as server, \
-            TCPConnector(ssl_context=client_tls) as connector:
-        for _ in range(2):
-            async with request("GET", server.url("/"), connector=connector) as resp:
-                assert await asyncio.wait_for(resp.read(), 10) == BODY
-        assert server.connections == 1
+    assert await connections_for_two_reads(serve(BODY, pause_at=2**16), server_tls=server_tls,
+                                           client_tls=client_tls) == 1
     assert len(receivers) == 2
 
 
@@ -123,12 +127,7 @@ async def test_over_tls(server_tls: ssl.SSLContext, client_tls: ssl.SSLContext,
 @pytest.mark.parametrize("extra", [b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil", b"junk"])
 async def test_bytes_past_the_body_never_become_the_next_response(
         extra: bytes, receivers: list[_body_receiver.BodyReceiver]) -> None:
-    async with RawServer(handler=serve(BODY, extra, pause_at=2**16)) as server, \
-            TCPConnector() as connector:
-        for _ in range(2):
-            async with request("GET", server.url("/"), connector=connector) as resp:
-                assert await asyncio.wait_for(resp.read(), 10) == BODY
-        assert server.connections == 2
+    assert await connections_for_two_reads(serve(BODY, extra, pause_at=2**16)) == 2
     assert len(receivers) == 2
 
 
@@ -178,12 +177,7 @@ async def test_a_cancelled_read_closes_the_connection(
 async def test_without_the_c_module_the_usual_path_gives_the_same_body(
         monkeypatch: pytest.MonkeyPatch, receivers: list[_body_receiver.BodyReceiver]) -> None:
     monkeypatch.setattr(_body_receiver, "AVAILABLE", False)
-    async with RawServer(handler=serve(BODY, pause_at=2**16)) as server, \
-            TCPConnector() as connector:
-        for _ in range(2):
-            async with request("GET", server.url("/"), connector=connector) as resp:
-                assert await asyncio.wait_for(resp.read(), 10) == BODY
-        assert server.connections == 1
+    assert await connections_for_two_reads(serve(BODY, pause_at=2**16)) == 1
     assert receivers == []
 
 
