@@ -79,6 +79,8 @@ async def connections_for_two_reads(handler: Handler, *,
         for _ in range(2):
             async with request("GET", server.url("/"), connector=connector) as resp:
                 assert await asyncio.wait_for(resp.read(), 10) == BODY
+                assert resp.content is not None
+                assert resp.content.total_bytes == len(BODY)
         return server.connections
 
 
@@ -95,6 +97,8 @@ async def test_nginx_bodies_are_exact_and_the_connection_is_reused(
                 body = await asyncio.wait_for(resp.read(), 10)
                 assert type(body) is bytes
                 assert hashlib.sha256(body).hexdigest() == expected
+                assert resp.content is not None
+                assert resp.content.total_bytes == len(body)
                 # The transport went back to the connection's protocol.
                 assert protocol.transport is not None
                 assert protocol.transport.get_protocol() is protocol

@@ -589,6 +589,9 @@ class _BodySink:
                 or length > _body_receiver.DIRECT_MAX or transport is None
                 or protocol.sink is not self or content.has_waiter()):
             return
+        # What content holds moves into the buffer and comes back as part of
+        # the whole body: counted once, when the body is fed.
+        content.total_bytes -= content.buffered_size()
         # The sink stays the protocol's: the end of the connection reaches
         # it, as for any body (ended() first says how much is missing).
         _body_receiver.BodyReceiver(protocol, self, length, content.readinto_nowait).start(
