@@ -23,6 +23,7 @@ from aiohttp.client import request
 from aiohttp.connector import ClientProtocol, TCPConnector
 from aiohttp.errors import IncompleteRead
 from client_peers import Handler, RawServer, read_request, response
+from extensions import run_without_extensions
 from nginx_server import NginxServer
 
 needs_c = pytest.mark.skipif(not _body_receiver.AVAILABLE,
@@ -176,6 +177,11 @@ async def test_a_cancelled_read_closes_the_connection(
             await task
         await asyncio.wait_for(closed.wait(), 5)
         assert resp.connection is None
+
+
+def test_no_extensions_turns_receiving_in_place_off() -> None:
+    assert run_without_extensions(
+        "from aiohttp import _body_receiver as m; print(m.AVAILABLE)") == ["False"]
 
 
 async def test_without_the_c_module_the_usual_path_gives_the_same_body(

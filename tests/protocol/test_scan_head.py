@@ -12,14 +12,10 @@ extension must be in use.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from extensions import check_built
+from extensions import check_built, run_without_extensions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
@@ -27,8 +23,6 @@ from multidict import CIMultiDict
 from aiohttp import _http_scan
 from aiohttp._http_abnf import REQUEST_HEAD_RE, RESPONSE_HEAD_RE
 from aiohttp.protocol import HttpRequestParser, HttpResponseParser
-
-ROOT = Path(__file__).resolve().parents[2]
 
 needs_c = pytest.mark.skipif(not _http_scan.ACCELERATED,
                              reason="aiohttp._http_head is not in use here")
@@ -275,9 +269,7 @@ def test_the_accelerator_is_built() -> None:
 
 def test_no_extensions_keeps_pure_python() -> None:
     """``AIOHTTP_NO_EXTENSIONS=1`` is read at import: the pure function is used."""
-    code = ("from aiohttp import _http_scan as m, _http_parser as p; "
-            "print(m.ACCELERATED, m.scan_head is m.py_scan_head, p.scan_head is m.py_scan_head)")
-    env = dict(os.environ, AIOHTTP_NO_EXTENSIONS="1")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
-    assert out.split() == ["False", "True", "True"]
+    assert run_without_extensions(
+        "from aiohttp import _http_scan as m, _http_parser as p; "
+        "print(m.ACCELERATED, m.scan_head is m.py_scan_head, p.scan_head is m.py_scan_head)"
+    ) == ["False", "True", "True"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 from types import ModuleType
@@ -47,3 +49,11 @@ def check_built(accelerator: ModuleType | None, name: str, package: str) -> None
         f"{suffix}: reinstall {package}")
     assert accelerator.__file__ is not None
     assert accelerator.__file__.endswith(suffix)
+
+
+def run_without_extensions(code: str) -> list[str]:
+    """The words ``code`` prints in a fresh interpreter with
+    ``AIOHTTP_NO_EXTENSIONS=1`` (read once, at import, so it needs one)."""
+    env = dict(os.environ, AIOHTTP_NO_EXTENSIONS="1")
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.split()

@@ -12,21 +12,16 @@ must be in use, or the suite would quietly test the pure path twice.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from extensions import check_built
+from extensions import check_built, run_without_extensions
 from ws_frames import MASK, xor
 
 from aiohttp import _ws_masking
-
-ROOT = Path(__file__).resolve().parents[2]
 
 keys = st.binary(min_size=4, max_size=4)
 #: Lengths that cross every boundary: the C loop's 16 and 8-byte steps and
@@ -149,9 +144,7 @@ def test_the_accelerator_is_built() -> None:
 
 def test_no_extensions_keeps_pure_python() -> None:
     """``AIOHTTP_NO_EXTENSIONS=1`` is read at import: the pure functions are used."""
-    code = ("from aiohttp import _ws_masking as m; print(m.ACCELERATED, "
-            "m.apply_mask is m.py_apply_mask, m.mask_frame is m.py_mask_frame)")
-    env = dict(os.environ, AIOHTTP_NO_EXTENSIONS="1")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
-    assert out.split() == ["False", "True", "True"]
+    assert run_without_extensions(
+        "from aiohttp import _ws_masking as m; print(m.ACCELERATED, "
+        "m.apply_mask is m.py_apply_mask, m.mask_frame is m.py_mask_frame)"
+    ) == ["False", "True", "True"]
