@@ -1,8 +1,9 @@
 """Hatchling build hook: compile a package's optional C accelerator.
 
 The hook's ``extensions`` option in ``pyproject.toml`` names the modules:
-each ``csrc/NAME.c`` becomes ``aiohttp.NAME`` (``_http_head`` and
-``_body_buffer`` in aiohttp-protocol, ``_ws_mask`` in aiohttp-websocket).
+each ``csrc/NAME.c`` becomes ``aiohttp.NAME`` (``_http_head``,
+``_body_buffer`` and ``_http_writer_core`` in aiohttp-protocol, ``_ws_mask``
+in aiohttp-websocket).
 Each is optional on its own: one that does not compile is left out.
 
 Why a hook of our own: an accelerator is one small C file, so it is

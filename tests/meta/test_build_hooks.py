@@ -15,7 +15,7 @@ import pytest
 
 PACKAGES = Path(__file__).resolve().parents[2] / "packages"
 #: Each package with an accelerator, and the module its hook builds.
-ACCELERATED = {"aiohttp-protocol": ["_http_head", "_body_buffer"],
+ACCELERATED = {"aiohttp-protocol": ["_http_head", "_body_buffer", "_http_writer_core"],
                "aiohttp-websocket": ["_ws_mask"]}
 
 

@@ -22,8 +22,8 @@ needs_c = pytest.mark.skipif(accelerator is None, reason="aiohttp._body_buffer i
 
 
 @pytest.fixture(scope="module", autouse=True)
-def head_scan() -> str:
-    """Nothing here depends on the head scan: run once (see conftest.py)."""
+def accelerators() -> str:
+    """Nothing here depends on the head scan or the writer: run once (see conftest.py)."""
     return "either"
 
 

@@ -29,9 +29,9 @@ needs_c = pytest.mark.skipif(not _http_scan.ACCELERATED,
 
 
 @pytest.fixture(scope="module", autouse=True)
-def head_scan() -> str:
+def accelerators() -> str:
     """This module compares the two scans itself, so it runs once (the
-    conftest's fixture of this name would run it once per scan)."""
+    conftest's fixture of this name would run it once per implementation)."""
     return "both"
 
 

@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from email.utils import formatdate
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from multidict import CIMultiDict
 
@@ -37,6 +37,7 @@ from ._http_abnf import (
     TRANSFER_ENCODING,
     ascii_lower,
 )
+from ._extensions import load_extension
 from ._http_compression import Encoder
 from ._http_message import HttpVersion, HttpVersion11
 from ._http_parser import check_target
@@ -126,6 +127,8 @@ def _date_and_server(software: str) -> bytes:
         date = http_date()
         lines = f"Date: {date}\r\n".encode() + _default_line("Server", software)
         _defaults_cache = (_date_cache[0] + 1.0, software, lines)
+        if _core is not None:
+            _core.remember_defaults(*_defaults_cache)
     return lines
 
 
@@ -224,7 +227,47 @@ _Filter = _CompressionFilter | _ChunkingFilter
 _FRAMING_FIELDS = frozenset({"CONTENT-LENGTH", "CONNECTION", "TRANSFER-ENCODING", "UPGRADE"})
 
 
-class HttpMessage:
+class _PyMessageState:
+    """The per-message state of ``HttpMessage`` in pure Python.
+
+    The initial values live on the class: a message is built for every
+    response, and each assignment in ``__init__`` costs. Where
+    ``aiohttp._http_writer_core`` is built, its ``MessageCore`` is the base
+    instead: the same names, kept in C fields with the same initial values,
+    so that its fast paths (see ``_install_core``) reach them directly.
+    """
+
+    transport: Transport
+    version: HttpVersion
+    _pending: list[tuple[str, str]]
+    closing: bool = False
+    keepalive: bool | None = None
+    chunked = False
+    length: int | None = None
+    headers_sent = False
+    output_length = 0
+    _headers: CIMultiDict[str] | None = None  # built from _pending on first use
+    _length_text: str | None = None  # the Content-Length that add_header checked
+    _omit_length = False  # the head must not carry the Content-Length given
+    _defaults_given: frozenset[str] = frozenset()  # default fields the caller set
+    _body_length = 0
+    _unflushed = 0
+    _eof = False
+    _discard = False  # the body is dropped silently (a HEAD response)
+    # The body writer send_headers chose, as an unbound function: a bound
+    # method kept on the message would make a reference cycle, and every
+    # message would wait for the garbage collector to be freed.
+    _writer: Callable[[HttpMessage, list[bytes]], int] | None = None
+
+
+_core = load_extension("_http_writer_core")
+if TYPE_CHECKING:
+    _MessageState = _PyMessageState
+else:
+    _MessageState = _PyMessageState if _core is None else _core.MessageCore
+
+
+class HttpMessage(_MessageState):
     """An HTTP message being written: headers first, then the body.
 
     ``transport`` is what the message writes to (``write``, ``writelines``,
@@ -250,28 +293,7 @@ class HttpMessage:
     status_line: str | bytes = b""
     upgrade = False
     websocket = False
-    # The body writer send_headers chose, as an unbound function: a bound
-    # method kept on the message would make a reference cycle, and every
-    # message would wait for the garbage collector to be freed.
-    _writer: Callable[[HttpMessage, list[bytes]], int] | None = None
     filter: list[_Filter] | None = None
-
-    # Per-message state whose initial value lives on the class: a message is
-    # built for every response, and each assignment in __init__ costs.
-    closing = False
-    keepalive: bool | None = None
-    chunked = False
-    length: int | None = None
-    headers_sent = False
-    output_length = 0
-    _headers: CIMultiDict[str] | None = None  # built from _pending on first use
-    _length_text: str | None = None  # the Content-Length that add_header checked
-    _omit_length = False  # the head must not carry the Content-Length given
-    _defaults_given: frozenset[str] = frozenset()  # default fields the caller set
-    _body_length = 0
-    _unflushed = 0
-    _eof = False
-    _discard = False  # the body is dropped silently (a HEAD response)
 
     #: Upper-cased names that add_header does not simply store: the framing
     #: fields, HOP_HEADERS and the fields the message adds by default.
@@ -822,7 +844,8 @@ class Response(HttpMessage):
                 or self.chunked or self.upgrade or self._defaults_given
                 or self.keepalive is not None or self.version is not HttpVersion11
                 or not 200 <= status <= 999 or status == 204 or status == 304  # type: ignore[operator]
-                or self._discard or type(self).SERVER_SOFTWARE is not _defaults_cache[1]
+                or self._discard or type(self.status_line) is not bytes
+                or type(self).SERVER_SOFTWARE is not _defaults_cache[1]
                 or time.time() >= _defaults_cache[0]):
             super().send_headers()
             return
@@ -851,10 +874,10 @@ class Response(HttpMessage):
         section = text.encode("utf-8", "surrogateescape")
         self._writer = HttpMessage._write_length
         if self.closing:
-            head = b"".join((self.status_line, section, _defaults_cache[2],  # type: ignore[arg-type]
+            head = b"".join((self.status_line, section, _defaults_cache[2],
                              b"Connection: close\r\n\r\n"))
         else:
-            head = b"".join((self.status_line, section, _defaults_cache[2], b"\r\n"))  # type: ignore[arg-type]
+            head = b"".join((self.status_line, section, _defaults_cache[2], b"\r\n"))
         self.headers_sent = True
         self.output_length = len(head)
         self.transport.write(head)
@@ -931,3 +954,28 @@ class Request(HttpMessage):
             return b""
         return _default_line("User-Agent", self.SERVER_SOFTWARE)
 
+
+
+def _install_core() -> None:
+    """Put the C fast paths of ``aiohttp._http_writer_core`` in place.
+
+    Each fast method does the usual case of its call and hands everything
+    else, errors included, to the pure-Python method, kept as
+    ``_general_<name>``.
+    """
+    assert _core is not None
+    _core.configure(HttpVersion11, HttpMessage._write_length, _DONE, _DrainLater, time.time)
+    fast = _core.MessageCore
+    for cls, name, method in (
+            (HttpMessage, "add_header", fast.fast_add_header),
+            (Response, "send_headers", fast.fast_response_send_headers),
+            (HttpMessage, "write", fast.fast_write),
+            (HttpMessage, "write_eof", fast.fast_write_eof)):
+        setattr(cls, f"_general_{name}", vars(cls)[name])
+        setattr(cls, name, method)
+
+
+#: The C fast paths are in use (``aiohttp._http_writer_core`` is built).
+ACCELERATED = _core is not None
+if _core is not None:
+    _install_core()
