@@ -36,7 +36,7 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Iterable
 
-from .streams import StreamWriter
+from .streams import _READY, StreamWriter
 
 _CLOSE_END = b"Connection: close\r\n\r\n"
 #: Held-back bytes are written at once when they reach this size.
@@ -115,12 +115,13 @@ class ServerWriter(StreamWriter):
         self._flusher = _flusher(loop)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        size = len(data)
         if self.expect_head:
-            if type(data) is bytes and 10 <= len(data) < CORK_LIMIT and data[9] != 49:  # "1"
+            if type(data) is bytes and 10 <= size < CORK_LIMIT and data[9] != 49:  # "1"
                 # The usual head (bytes, small, not "HTTP/1.x 1..": no 1xx):
                 # what _note_head does for it, without the call.
                 self.expect_head = False
-                self.head_size = len(data)
+                self.head_size = size
                 self.closes = data.endswith(_CLOSE_END)
             elif not self._note_head(data):  # an interim response, or a huge head
                 self.flush()
@@ -129,7 +130,7 @@ class ServerWriter(StreamWriter):
         elif self._corked is None:
             self._transport.write(data)  # nothing held back: straight out
             return
-        if len(data) >= CORK_LIMIT:
+        if size >= CORK_LIMIT:
             corked = self._corked
             if (corked is not None and len(data) <= JOIN_LIMIT
                     and not self._transport.is_closing()):
@@ -144,12 +145,12 @@ class ServerWriter(StreamWriter):
         corked = self._corked
         if corked is None:
             self._corked = [data]
-            self._corked_size = len(data)
+            self._corked_size = size
             if not self.driven:
                 self.schedule_flush()
         else:
             corked.append(data)
-            self._corked_size += len(data)
+            self._corked_size += size
             if self._corked_size >= CORK_LIMIT:
                 self.flush()
 
@@ -190,7 +191,10 @@ class ServerWriter(StreamWriter):
                     self._flusher.add(self)
             else:
                 self.flush()
-        return StreamWriter.drain(self)
+        # StreamWriter.drain, inlined: a response's end asks for this.
+        if self._paused or self._lost or self._transport.is_closing():
+            return StreamWriter.drain(self)
+        return _READY
 
     def write_eof(self) -> None:
         self.flush()
