@@ -219,14 +219,6 @@ general(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_t nargs,
                                      kwnames);
 }
 
-/* An attribute that lives in the instance dict or on the class (status,
-   upgrade, filter...): a new reference, or NULL with an exception. */
-static inline PyObject *
-attr(PyObject *self, PyObject *name)
-{
-    return PyObject_GetAttr(self, name);
-}
-
 /* 1 if value is printable ASCII (0x20-0x7E) with no space at either end,
    the values add_header stores as given; 0 otherwise. */
 static int
@@ -359,7 +351,11 @@ now(module_state *state)
 }
 
 /* 1 if the response head can be written here, 0 if not, -1 with an error.
-   The conditions of the Python fast path of Response.send_headers. */
+   The conditions of the Python fast path of Response.send_headers.
+
+   status, status_line, upgrade and filter are not C fields: the 0.9 API
+   documents them as class attributes (HttpMessage.status is None), so they
+   stay ordinary attributes, read with PyObject_GetAttr. */
 static int
 usual_response(PyObject *op, module_state *state)
 {
@@ -381,7 +377,7 @@ usual_response(PyObject *op, module_state *state)
     if (yes != 0) {
         return yes < 0 ? -1 : 0;
     }
-    value = attr(op, state->s_upgrade);
+    value = PyObject_GetAttr(op, state->s_upgrade);
     if (value == NULL) {
         return -1;
     }
@@ -390,7 +386,7 @@ usual_response(PyObject *op, module_state *state)
     if (yes != 0) {
         return yes < 0 ? -1 : 0;
     }
-    value = attr(op, state->s_status);
+    value = PyObject_GetAttr(op, state->s_status);
     if (value == NULL) {
         return -1;
     }
@@ -452,7 +448,7 @@ fast_response_send_headers(PyObject *op, PyTypeObject *defining_class, PyObject 
     if (!usual) {
         goto general_path;
     }
-    line = attr(op, state->s_status_line);
+    line = PyObject_GetAttr(op, state->s_status_line);
     if (line == NULL) {
         return NULL;
     }
@@ -525,7 +521,7 @@ general_path:
 static int
 has_filter(PyObject *op, module_state *state)
 {
-    PyObject *filter = attr(op, state->s_filter);
+    PyObject *filter = PyObject_GetAttr(op, state->s_filter);
 
     if (filter == NULL) {
         return -1;

@@ -13,6 +13,13 @@ they were added, then through the body writer chosen by ``send_headers()``:
 Content-Length, chunked, until close, or none (HEAD, 1xx, 204, 304). A body
 longer than its Content-Length, or any body where none is allowed, is a
 ``ValueError``, never a silent cut.
+
+Where the optional C module ``aiohttp._http_writer_core`` is built, the
+per-message state lives in its ``MessageCore`` (the base of ``HttpMessage``)
+and the usual case of ``add_header``, ``write``, ``write_eof`` and
+``Response.send_headers`` runs in C (``_install_core``): a server calls
+them for every response. Every other case, every error included, is left to
+the Python methods below, which remain the whole implementation.
 """
 
 from __future__ import annotations
@@ -953,7 +960,6 @@ class Request(HttpMessage):
         if self._has_field("USER-AGENT"):
             return b""
         return _default_line("User-Agent", self.SERVER_SOFTWARE)
-
 
 
 def _install_core() -> None:
