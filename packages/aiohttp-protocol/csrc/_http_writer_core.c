@@ -517,17 +517,33 @@ general_path:
 
 /* -- write and write_eof --------------------------------------------------------- */
 
-/* 1 if a filter is set (the general path applies it), 0 if not, -1 with an error. */
+/* 1 if the body goes out through the Content-Length writer with no filter,
+   its length in *limit; 0 if not (the general path's business); -1 with an
+   error. */
 static int
-has_filter(PyObject *op, module_state *state)
+length_body(PyObject *op, module_state *state, Py_ssize_t *limit)
 {
-    PyObject *filter = PyObject_GetAttr(op, state->s_filter);
+    MessageCore *self = (MessageCore *)op;
+    PyObject *filter;
 
+    if (self->writer != state->write_length || self->transport == NULL
+            || self->length == NULL || !PyLong_CheckExact(self->length)) {
+        return 0;
+    }
+    filter = PyObject_GetAttr(op, state->s_filter);
     if (filter == NULL) {
         return -1;
     }
     Py_DECREF(filter);
-    return filter != Py_None;
+    if (filter != Py_None) {
+        return 0;
+    }
+    *limit = PyLong_AsSsize_t(self->length);
+    if (*limit == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
 }
 
 /* self.send_headers(), whichever it is: 0, or -1 with an exception. */
@@ -565,7 +581,7 @@ fast_write(PyObject *op, PyTypeObject *defining_class, PyObject *const *args, Py
     module_state *state = state_of(defining_class);
     PyObject *chunk, *done;
     Py_ssize_t size, body_length, limit;
-    int filtered;
+    int usual;
 
     if (nargs != 1 || kwnames != NULL || !PyBytes_CheckExact(args[0])
             || self->eof != Py_False || self->transport == NULL) {
@@ -576,20 +592,14 @@ fast_write(PyObject *op, PyTypeObject *defining_class, PyObject *const *args, Py
         return NULL;  /* the head goes first, as in the Python write() */
     }
     size = PyBytes_GET_SIZE(chunk);
-    if (self->writer != state->write_length || size == 0 || self->eof != Py_False
-            || self->length == NULL || !PyLong_CheckExact(self->length)) {
+    if (size == 0 || self->eof != Py_False) {
         goto general_path;
     }
-    filtered = has_filter(op, state);
-    if (filtered != 0) {
-        if (filtered < 0) {
+    usual = length_body(op, state, &limit);
+    if (usual <= 0) {
+        if (usual < 0) {
             return NULL;
         }
-        goto general_path;
-    }
-    limit = PyLong_AsSsize_t(self->length);
-    if (limit == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
         goto general_path;
     }
     body_length = self->body_length + size;
@@ -620,7 +630,7 @@ fast_write_eof(PyObject *op, PyTypeObject *defining_class, PyObject *const *args
     MessageCore *self = (MessageCore *)op;
     module_state *state = state_of(defining_class);
     Py_ssize_t limit;
-    int filtered;
+    int usual;
 
     if (nargs != 0 || kwnames != NULL) {
         goto general_path;
@@ -634,20 +644,11 @@ fast_write_eof(PyObject *op, PyTypeObject *defining_class, PyObject *const *args
     if (self->headers_sent == Py_False && send_headers(op, state) < 0) {
         return NULL;
     }
-    if (self->writer != state->write_length || self->transport == NULL
-            || self->length == NULL || !PyLong_CheckExact(self->length)) {
-        goto general_path;
-    }
-    filtered = has_filter(op, state);
-    if (filtered != 0) {
-        if (filtered < 0) {
+    usual = length_body(op, state, &limit);
+    if (usual <= 0) {
+        if (usual < 0) {
             return NULL;
         }
-        goto general_path;
-    }
-    limit = PyLong_AsSsize_t(self->length);
-    if (limit == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
         goto general_path;
     }
     if (self->body_length < limit) {
