@@ -72,7 +72,6 @@ typedef struct {
 
 /* Per-module state (one per interpreter that imports the module). */
 typedef struct {
-    PyTypeObject *core_type;
     /* Given by configure(). */
     PyObject *http11;         /* HttpVersion11 */
     PyObject *write_length;   /* HttpMessage._write_length */
@@ -138,46 +137,28 @@ core_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
+/* Every object field, once: core_traverse and core_clear go over this list. */
+#define OBJECT_FIELDS(X) \
+    X(transport) X(version) X(closing) X(keepalive) X(chunked) X(length) X(headers_sent) \
+    X(headers) X(pending) X(length_text) X(omit_length) X(defaults_given) X(eof) X(discard) \
+    X(writer)
+
 static int
 core_traverse(MessageCore *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->transport);
-    Py_VISIT(self->version);
-    Py_VISIT(self->closing);
-    Py_VISIT(self->keepalive);
-    Py_VISIT(self->chunked);
-    Py_VISIT(self->length);
-    Py_VISIT(self->headers_sent);
-    Py_VISIT(self->headers);
-    Py_VISIT(self->pending);
-    Py_VISIT(self->length_text);
-    Py_VISIT(self->omit_length);
-    Py_VISIT(self->defaults_given);
-    Py_VISIT(self->eof);
-    Py_VISIT(self->discard);
-    Py_VISIT(self->writer);
+#define VISIT_FIELD(field) Py_VISIT(self->field);
+    OBJECT_FIELDS(VISIT_FIELD)
+#undef VISIT_FIELD
     return 0;
 }
 
 static int
 core_clear(MessageCore *self)
 {
-    Py_CLEAR(self->transport);
-    Py_CLEAR(self->version);
-    Py_CLEAR(self->closing);
-    Py_CLEAR(self->keepalive);
-    Py_CLEAR(self->chunked);
-    Py_CLEAR(self->length);
-    Py_CLEAR(self->headers_sent);
-    Py_CLEAR(self->headers);
-    Py_CLEAR(self->pending);
-    Py_CLEAR(self->length_text);
-    Py_CLEAR(self->omit_length);
-    Py_CLEAR(self->defaults_given);
-    Py_CLEAR(self->eof);
-    Py_CLEAR(self->discard);
-    Py_CLEAR(self->writer);
+#define CLEAR_FIELD(field) Py_CLEAR(self->field);
+    OBJECT_FIELDS(CLEAR_FIELD)
+#undef CLEAR_FIELD
     return 0;
 }
 
@@ -809,7 +790,6 @@ exec_module(PyObject *module)
     if (type == NULL) {
         return -1;
     }
-    state->core_type = (PyTypeObject *)Py_NewRef(type);
     if (PyModule_AddObjectRef(module, "MessageCore", type) < 0) {
         Py_DECREF(type);
         return -1;
@@ -823,7 +803,6 @@ traverse_module(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = (module_state *)PyModule_GetState(module);
 
-    Py_VISIT(state->core_type);
     Py_VISIT(state->http11);
     Py_VISIT(state->write_length);
     Py_VISIT(state->done);
@@ -841,7 +820,6 @@ clear_module(PyObject *module)
 {
     module_state *state = (module_state *)PyModule_GetState(module);
 
-    Py_CLEAR(state->core_type);
     Py_CLEAR(state->http11);
     Py_CLEAR(state->write_length);
     Py_CLEAR(state->done);
